@@ -1,0 +1,1 @@
+"""Codes: pure math (encode, decode, decodability) with no clocks, processes or I/O."""
