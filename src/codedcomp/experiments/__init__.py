@@ -1,0 +1,1 @@
+"""Paper reproductions, one registered experiment per figure/table."""

@@ -1,0 +1,1 @@
+"""Real coded execution: master loop, backends, straggler injection, traces."""

@@ -1,0 +1,7 @@
+"""Placeholder: `codedcomp run` is being written."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None

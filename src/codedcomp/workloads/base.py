@@ -1,0 +1,61 @@
+"""What is computed: a workload is F(x) = Σ_{i<m} f_i(x) with a way to evaluate partial sums.
+
+Papers 000 §II-A and 001 §II-A list the motivating cases (kernel sums, random forests, deep
+ensembles, Taylor series, batch gradients).  A workload object is built once on the master,
+shipped to every worker process once (it must pickle), and then asked for partial sums:
+``partial(indices, x) = Σ_{i ∈ indices} f_i(x)`` — one call per task, so the work of a task is
+vectorised.  ``exact(x)`` computes F(x) directly, for the error check of every run.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+class Workload(ABC):
+    """F(x) = Σ f_i(x) over ``m`` functions; see the module docstring."""
+
+    name: str = ""
+    m: int
+
+    @abstractmethod
+    def input(self, rng: np.random.Generator) -> Any:
+        """A query ``x`` drawn with ``rng`` (the runtime draws one per trial)."""
+
+    @abstractmethod
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        """Σ_{i ∈ indices} f_i(x) as a float64 array (all tasks' values share one shape)."""
+
+    def exact(self, x: Any) -> np.ndarray:
+        """F(x), computed directly on the master (reference for the ``error`` of a run)."""
+        return self.partial(np.arange(self.m), x)
+
+
+class FunctionList(Workload):
+    """A user's own list of functions ``[f_0, ..., f_{m-1}]`` and a fixed input ``x``.
+
+    For the ``local`` and ``ray`` backends the functions must pickle (module-level functions,
+    ``functools.partial`` of them, or picklable callables); the ``thread`` backend takes any.
+    """
+
+    name = "functions"
+
+    def __init__(self, functions: Sequence[Callable[[Any], Any]], x: Any = None) -> None:
+        if len(functions) == 0:
+            raise ValueError("FunctionList: functions=[] must hold at least one function")
+        self.functions = list(functions)
+        self.m = len(self.functions)
+        self.x = x
+
+    def input(self, rng: np.random.Generator) -> Any:
+        return self.x
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        total = np.zeros(())
+        for i in np.asarray(indices, dtype=np.int64):
+            total = total + np.asarray(self.functions[int(i)](x), dtype=float)
+        return np.asarray(total, dtype=float)
