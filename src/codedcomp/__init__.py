@@ -23,5 +23,14 @@ def run(*args: Any, **kwargs: Any) -> Any:
     return _run(*args, **kwargs)
 
 
-__all__ = ["DELAYS", "SCHEMES", "DelayModel", "NotDecodableError", "Scheme", "delay", "run",
-           "scheme", "simulate"]
+__all__ = [
+    "DELAYS",
+    "SCHEMES",
+    "DelayModel",
+    "NotDecodableError",
+    "Scheme",
+    "delay",
+    "run",
+    "scheme",
+    "simulate",
+]

@@ -31,7 +31,9 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random choice.")]
-JsonOpt = Annotated[str | None, typer.Option("--json", help="Write JSON results here ('-' = stdout).")]
+JsonOpt = Annotated[
+    str | None, typer.Option("--json", help="Write JSON results here ('-' = stdout).")
+]
 
 
 @app.callback()
@@ -82,8 +84,12 @@ def progress_bar(total: int, label: str, enabled: bool = True) -> Iterator[Calla
         yield lambda n: None
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as prog:
         task = prog.add_task(label, total=total)
         yield lambda n: prog.advance(task, n)
@@ -97,31 +103,46 @@ def stats_table(title: str, rows: list[dict[str, Any]], extra: list[tuple[str, s
     table = Table(title=title)
     for col in ("scheme", "mean", "p50", "p90", "p99", "max", "failures", "received"):
         table.add_column(col, justify="left" if col == "scheme" else "right")
-    for key, col in extra:
+    for _key, col in extra:
         table.add_column(col, justify="right")
     for r in rows:
         lat = r["latency"]
-        cells = [r["scheme"], *(fmt(lat[k]) for k in ("mean", "p50", "p90", "p99", "max")),
-                 str(r["failures"]), fmt(r["received"]["mean"])]
-        cells += [fmt(r.get(key)) if not isinstance(r.get(key), str) else r[key] for key, _ in extra]
+        cells = [
+            r["scheme"],
+            *(fmt(lat[k]) for k in ("mean", "p50", "p90", "p99", "max")),
+            str(r["failures"]),
+            fmt(r["received"]["mean"]),
+        ]
+        cells += [
+            fmt(r.get(key)) if not isinstance(r.get(key), str) else r[key] for key, _ in extra
+        ]
         table.add_row(*cells)
     return table
 
 
 @app.command()
 def simulate(
-    schemes: Annotated[list[str], typer.Argument(help="Scheme specs, e.g. uncoded rep:r=2 lt:r=1 sr:d=10")],
-    m: Annotated[int, typer.Option("--m", help="Number of functions f_i in F(x) = Σ f_i(x).")] = 1000,
+    schemes: Annotated[
+        list[str], typer.Argument(help="Scheme specs, e.g. uncoded rep:r=2 lt:r=1 sr:d=10")
+    ],
+    m: Annotated[
+        int, typer.Option("--m", help="Number of functions f_i in F(x) = Σ f_i(x).")
+    ] = 1000,
     workers: Annotated[int | None, typer.Option("--workers", help="Workers P (default m).")] = None,
     tau: Annotated[float, typer.Option("--tau", help="Time per unit of work (one f_i).")] = 0.005,
-    delay: Annotated[str, typer.Option("--delay", help="Initial-delay spec, e.g. exp:rate=0.2.")] = "exp:rate=0.2",
+    delay: Annotated[
+        str, typer.Option("--delay", help="Initial-delay spec, e.g. exp:rate=0.2.")
+    ] = "exp:rate=0.2",
     trials: Annotated[int, typer.Option("--trials", help="Monte Carlo trials.")] = 100,
     seed: SeedOpt = None,
     json_path: JsonOpt = None,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Write a P(T > t) tail plot (PNG).")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a P(T > t) tail plot (PNG).")
+    ] = None,
 ) -> None:
     """Latency distribution of one-shot schemes under a delay model (Monte Carlo)."""
-    from .codes.sums import Scheme, scheme as make_scheme
+    from .codes.sums import Scheme
+    from .codes.sums import scheme as make_scheme
     from .delays import delay as make_delay
     from .sim import simulate as run_sim
     from .sim.plot import tail_plot
@@ -131,16 +152,26 @@ def simulate(
         make_delay(delay)
         n_slow = sum(1 for s in objs if type(s).fast_latency is Scheme.fast_latency)
         with progress_bar(trials * max(n_slow, 1), "simulating", json_path != "-") as advance:
-            res = run_sim(objs, m=m, workers=workers, tau=tau, delay=delay, trials=trials,
-                          seed=seed, progress=advance)
+            res = run_sim(
+                objs,
+                m=m,
+                workers=workers,
+                tau=tau,
+                delay=delay,
+                trials=trials,
+                seed=seed,
+                progress=advance,
+            )
     doc = res.to_json()
     if json_path != "-":
-        Console().print(stats_table(f"simulate: m={m}, τ={tau}, delay={delay}, {trials} trials",
-                                    doc["results"]))
+        Console().print(
+            stats_table(f"simulate: m={m}, τ={tau}, delay={delay}, {trials} trials", doc["results"])
+        )
     write_json(doc, json_path)
     if plot is not None:
-        out = tail_plot({r.scheme: r.latency for r in res.results}, plot,
-                        title=f"m={m}, τ={tau}, {delay}")
+        out = tail_plot(
+            {r.scheme: r.latency for r in res.results}, plot, title=f"m={m}, τ={tau}, {delay}"
+        )
         err.print(f"plot: {out}")
 
 

@@ -54,18 +54,16 @@ class Param:
             else:
                 value = text
         except ValueError:
-            raise ValueError(
-                f"{owner}: {self.name}={text!r} must be {self.constraint()}"
-            ) from None
+            raise ValueError(f"{owner}: {self.name}={text!r} must be {self.constraint()}") from None
         self.check(owner, value)
         return value
 
     def check(self, owner: str, value: Any) -> None:
         if self.kind is str:
             return
-        bad = (self.low is not None and (value <= self.low if self.low_open else value < self.low)) or (
-            self.high is not None and value > self.high
-        )
+        bad = (
+            self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        ) or (self.high is not None and value > self.high)
         if bad:
             raise ValueError(f"{owner}: {self.name}={_fmt(value)} must be {self.constraint()}")
 
@@ -118,7 +116,9 @@ class Registry(Generic[T]):
         owner = f"{self.kind} {name!r}"
         if entry.positional is not None:
             if not rest:
-                raise ValueError(f"{owner}: missing {entry.positional} (write {name}:{entry.positional.upper()})")
+                raise ValueError(
+                    f"{owner}: missing {entry.positional} (write {name}:{entry.positional.upper()})"
+                )
             return entry, {entry.positional: rest}
         valid = {p.name: p for p in entry.params}
         keys = ", ".join(valid) if valid else "(none)"
@@ -136,7 +136,9 @@ class Registry(Generic[T]):
         for p in entry.params:
             if p.name not in kwargs:
                 if p.required:
-                    raise ValueError(f"{owner}: missing {p.name} ({p.constraint()}); valid keys: {keys}")
+                    raise ValueError(
+                        f"{owner}: missing {p.name} ({p.constraint()}); valid keys: {keys}"
+                    )
                 kwargs[p.name] = p.default
         return entry, kwargs
 

@@ -11,14 +11,24 @@ from .shifted import ShiftedExpDelay
 from .trace import TraceDelay
 
 DELAYS: Registry[DelayModel] = Registry("delay")
-DELAYS.register("exp", ExpDelay, (Param("rate", float, low=0, low_open=True),),
-                summary="X ~ Exp(rate), mean 1/rate")
-DELAYS.register("pareto", ParetoDelay,
-                (Param("scale", float, low=0, low_open=True), Param("shape", float, low=0, low_open=True)),
-                summary="X ~ Pareto(scale, shape), P(X>t) = (scale/t)^shape")
-DELAYS.register("shifted-exp", ShiftedExpDelay,
-                (Param("shift", float, low=0), Param("rate", float, low=0, low_open=True)),
-                summary="X = shift + Exp(rate)")
+DELAYS.register(
+    "exp",
+    ExpDelay,
+    (Param("rate", float, low=0, low_open=True),),
+    summary="X ~ Exp(rate), mean 1/rate",
+)
+DELAYS.register(
+    "pareto",
+    ParetoDelay,
+    (Param("scale", float, low=0, low_open=True), Param("shape", float, low=0, low_open=True)),
+    summary="X ~ Pareto(scale, shape), P(X>t) = (scale/t)^shape",
+)
+DELAYS.register(
+    "shifted-exp",
+    ShiftedExpDelay,
+    (Param("shift", float, low=0), Param("rate", float, low=0, low_open=True)),
+    summary="X = shift + Exp(rate)",
+)
 DELAYS.register("trace", TraceDelay, positional="path", summary="recorded delays from CSV/JSON")
 DELAYS.register("none", NoDelay, summary="X = 0 (natural stragglers only)")
 
@@ -30,5 +40,13 @@ def delay(spec: str | DelayModel) -> DelayModel:
     return DELAYS.create(spec)
 
 
-__all__ = ["DELAYS", "DelayModel", "ExpDelay", "NoDelay", "ParetoDelay", "ShiftedExpDelay",
-           "TraceDelay", "delay"]
+__all__ = [
+    "DELAYS",
+    "DelayModel",
+    "ExpDelay",
+    "NoDelay",
+    "ParetoDelay",
+    "ShiftedExpDelay",
+    "TraceDelay",
+    "delay",
+]

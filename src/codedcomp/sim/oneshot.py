@@ -22,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ..codes.sums import Scheme, scheme as make_scheme
-from ..delays import DelayModel, delay as make_delay
+from ..codes.sums import Scheme
+from ..codes.sums import scheme as make_scheme
+from ..delays import DelayModel
+from ..delays import delay as make_delay
 from ..errors import check
 from ..rng import root_sequence, substream, trial_sequence
 
@@ -105,10 +107,20 @@ def simulate_trial(
 def _validate_common(m: int, tau: float, trials: int, workers: int) -> None:
     check("simulate", "m", m, isinstance(m, (int, np.integer)) and m >= 1, "an integer >= 1")
     check("simulate", "tau", tau, np.isfinite(tau) and tau >= 0, "a finite number >= 0")
-    check("simulate", "trials", trials, isinstance(trials, (int, np.integer)) and trials >= 1,
-          "an integer >= 1")
-    check("simulate", "workers", workers,
-          isinstance(workers, (int, np.integer)) and 1 <= workers <= m, f"an integer in [1, m={m}]")
+    check(
+        "simulate",
+        "trials",
+        trials,
+        isinstance(trials, (int, np.integer)) and trials >= 1,
+        "an integer >= 1",
+    )
+    check(
+        "simulate",
+        "workers",
+        workers,
+        isinstance(workers, (int, np.integer)) and 1 <= workers <= m,
+        f"an integer in [1, m={m}]",
+    )
 
 
 def simulate_delays(

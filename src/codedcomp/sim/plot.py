@@ -9,7 +9,11 @@ import numpy as np
 
 
 def tail_plot(
-    latencies: Mapping[str, np.ndarray], path: str | Path, *, title: str = "", xlabel: str = "latency t"
+    latencies: Mapping[str, np.ndarray],
+    path: str | Path,
+    *,
+    title: str = "",
+    xlabel: str = "latency t",
 ) -> Path:
     """Write a PNG of the empirical P(T > t) of each named latency sample; return its path."""
     import matplotlib

@@ -37,7 +37,7 @@ Filler = Callable[["Plan", np.ndarray], None]
 
 
 def block_starts(m: int, blocks: int) -> np.ndarray:
-    """Start offsets of ``blocks`` near-equal contiguous blocks of ``range(m)`` (length blocks+1)."""
+    """Offsets of ``blocks`` near-equal contiguous blocks of ``range(m)`` (length blocks+1)."""
     sizes = np.full(blocks, m // blocks, dtype=np.int64)
     sizes[: m % blocks] += 1
     return np.concatenate(([0], np.cumsum(sizes)))
@@ -122,7 +122,7 @@ class Plan:
 def plan_from_lists(
     m: int, symbol_start: np.ndarray, per_worker: Sequence[Sequence[Sequence[int]]]
 ) -> Plan:
-    """Build an eager plan from per-worker lists of symbol supports (for small, structured codes)."""
+    """An eager plan from per-worker lists of symbol supports (for small, structured codes)."""
     sizes = np.diff(symbol_start)
     counts = [len(ts) for ts in per_worker]
     supports = [np.asarray(s, dtype=np.int64) for ts in per_worker for s in ts]
@@ -242,8 +242,13 @@ class Scheme(ABC):
         """Raise ``ValueError`` naming the constraint if this scheme cannot run at this size."""
         owner = self.label
         check(owner, "m", m, isinstance(m, (int, np.integer)) and m >= 1, "an integer >= 1")
-        check(owner, "workers", workers, isinstance(workers, (int, np.integer)) and 1 <= workers <= m,
-              f"an integer in [1, m={m}]")
+        check(
+            owner,
+            "workers",
+            workers,
+            isinstance(workers, (int, np.integer)) and 1 <= workers <= m,
+            f"an integer in [1, m={m}]",
+        )
 
     @property
     def label(self) -> str:
