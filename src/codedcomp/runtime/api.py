@@ -1,0 +1,439 @@
+"""``codedcomp.run``: execute a sum-of-functions computation for real, one or several schemes.
+
+For each trial ``t`` the run draws, from trial ``t``'s own streams of one root seed
+(:mod:`codedcomp.rng`), the injected initial delays ``X`` (stream ``"delays"``, via
+:func:`~codedcomp.sim.oneshot.sample_delays`), the input (``"input"``), the faulty workers
+(``"faults"``) and each scheme's plan (stream = the scheme's spec).  These are exactly the
+streams the simulator uses, so every scheme meets the same delays, input and faults (common
+random numbers), and :func:`~codedcomp.sim.oneshot.simulate_delays` on the same ``X`` and root
+predicts each trial on the very plan that ran: ``predicted_latency`` beside the measured
+``latency`` (papers 000 §IV and 001 §IV model, eq. 4).  Predictions do not model faults.
+
+Every parameter, spec and the workload's ability to reach the backend are checked before any
+worker starts.  Latency is measured from the job's ``t0`` to the moment the decoder became ready
+(the last needed result arrived and was fed); decoding itself is timed apart (``decode_time``).
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from ..codes.sums import Ideal, Plan, Scheme
+from ..codes.sums import scheme as make_scheme
+from ..delays import DelayModel
+from ..delays import delay as make_delay
+from ..errors import NotDecodableError, check
+from ..rng import root_sequence, substream, trial_sequence
+from ..sim.oneshot import latency_stats, sample_delays, simulate_delays
+from ..workloads.base import FunctionList, Workload
+from .backends import Backend
+from .backends import backend as get_backend
+from .faults import draw_faults, parse_faults, place_faults
+from .master import execute
+from .policy import Policy, PullPolicy, StaticPolicy
+from .trace import Trace, traces_doc, write_traces
+
+Progress = Callable[[int], None]
+
+
+def relative_error(value: np.ndarray, exact: np.ndarray) -> float:
+    """``‖value − exact‖ / ‖exact‖`` (absolute error when ``exact`` is zero)."""
+    value = np.asarray(value, dtype=float)
+    exact = np.asarray(exact, dtype=float)
+    diff = float(np.linalg.norm((value - exact).ravel()))
+    scale = float(np.linalg.norm(exact.ravel()))
+    return diff / scale if scale > 0 else diff
+
+
+@dataclass
+class RunResult:
+    """All trials of one scheme: values, latencies (measured and predicted), errors, traces."""
+
+    scheme: str
+    values: list[np.ndarray | None]
+    latencies: np.ndarray  # seconds; inf where the trial did not decode
+    predicted: np.ndarray  # simulator's latency on the same delays and plan (nan: not computed)
+    predicted_received: np.ndarray
+    received: np.ndarray
+    errors: list[str | None]  # NotDecodableError message per trial (None: decoded)
+    relative_errors: np.ndarray  # vs the exact F(x) (nan: failed or not checked)
+    traces: list[Trace] = field(repr=False, default_factory=list)
+
+    @property
+    def value(self) -> np.ndarray:
+        """The first trial's F(x); ``NotDecodableError`` if it did not decode."""
+        if self.values[0] is None:
+            raise NotDecodableError(self.errors[0] or f"{self.scheme}: no value")
+        return self.values[0]
+
+    @property
+    def failures(self) -> int:
+        return sum(e is not None for e in self.errors)
+
+    def to_json(self) -> dict[str, Any]:
+        ok = np.isfinite(self.latencies)
+        rec = self.received[ok]
+        errs = self.relative_errors[np.isfinite(self.relative_errors)]
+        decode = np.array([t.decode_time for t in self.traces if t.decode_time is not None])
+        pred = latency_stats(self.predicted[np.isfinite(self.predicted)])
+        meas = latency_stats(self.latencies)
+        gap = None
+        if pred["mean"] is not None and meas["mean"]:
+            gap = (pred["mean"] - meas["mean"]) / meas["mean"]
+        return {
+            "scheme": self.scheme,
+            "latency": meas,
+            "predicted_latency": pred,
+            "prediction_gap": gap,  # (predicted − measured) / measured, mean latency
+            "error": float(errs.max()) if errs.size else None,
+            "received": {
+                "mean": float(rec.mean()) if rec.size else None,
+                "p99": float(np.quantile(rec, 0.99)) if rec.size else None,
+            },
+            "predicted_received": {
+                "mean": float(self.predicted_received[ok].mean()) if ok.any() else None,
+            },
+            "failures": self.failures,
+            "decode_time": latency_stats(decode) if decode.size else latency_stats(np.array([])),
+            "stop_time": latency_stats(np.array([t.stop_time for t in self.traces])),
+            "wasted_work": float(np.mean([t.wasted_work for t in self.traces])),
+            "errors": sorted({e for e in self.errors if e})[:3],
+        }
+
+
+@dataclass
+class RunReport:
+    """Several schemes compared on the same delays, inputs and faults (DESIGN.md ``run`` JSON)."""
+
+    config: dict[str, Any]
+    results: list[RunResult]
+
+    def __getitem__(self, spec: str) -> RunResult:
+        for r in self.results:
+            if r.scheme == spec:
+                return r
+        raise KeyError(spec)
+
+    @property
+    def traces(self) -> list[Trace]:
+        return [t for r in self.results for t in r.traces]
+
+    @property
+    def failures(self) -> int:
+        return sum(r.failures for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"config": self.config, "results": [r.to_json() for r in self.results]}
+
+    def traces_json(self) -> dict[str, Any]:
+        return traces_doc(self.traces, self.config)
+
+    def write_traces(self, path: str) -> None:
+        write_traces(self.traces, path, self.config)
+
+    def first_error(self) -> str | None:
+        for r in self.results:
+            for e in r.errors:
+                if e:
+                    n = r.failures
+                    return f"{e} [{n} of {len(r.errors)} trial(s) of {r.scheme} did not decode]"
+        return None
+
+
+def _as_workload(functions_or_workload: Any, x: Any) -> tuple[Workload, bool]:
+    if isinstance(functions_or_workload, Workload):
+        return functions_or_workload, x is not None
+    if isinstance(functions_or_workload, Sequence) and not isinstance(functions_or_workload, str):
+        if not all(callable(f) for f in functions_or_workload):
+            raise ValueError("run: functions must be a list of callables or a Workload")
+        return FunctionList(functions_or_workload, x), True
+    got = type(functions_or_workload).__name__
+    raise ValueError(f"run: expected a list of callables or a Workload, got {got}")
+
+
+@dataclass
+class Prepared:
+    """A validated run, ready to execute (nothing started yet)."""
+
+    workload: Workload
+    fixed_x: bool
+    x: Any
+    schemes: list[Scheme]
+    backend: Backend
+    model: DelayModel
+    faults: list[Any]
+    m: int
+    workers: int
+    tau: float
+    trials: int
+    timeout: float
+    root: np.random.SeedSequence
+    config: dict[str, Any]
+
+
+def prepare(
+    functions_or_workload: Any,
+    x: Any = None,
+    *,
+    scheme: str | Scheme | Sequence[str | Scheme] = "lt:r=1",
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    delay: str | DelayModel = "none",
+    tau: float = 0.0,
+    trials: int = 1,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    fail: str | Sequence[str] | None = None,
+    workload_spec: str | None = None,
+) -> Prepared:
+    """Check everything :func:`run` needs, start nothing; ``ValueError`` with one line if bad."""
+    specs = [scheme] if isinstance(scheme, (str, Scheme)) else list(scheme)
+    check("run", "scheme", scheme, len(specs) >= 1, "at least one scheme spec")
+    schemes = [make_scheme(s) for s in specs]
+    model = make_delay(delay)
+    faults = parse_faults(fail)
+    be = get_backend(backend)
+    workload, fixed = _as_workload(functions_or_workload, x)
+    m = int(workload.m)
+    workers = m if workers is None else workers
+    check(
+        "run",
+        "workers",
+        workers,
+        isinstance(workers, (int, np.integer)) and 1 <= workers <= m,
+        f"an integer in [1, m={m}]",
+    )
+    check(
+        "run",
+        "tau",
+        tau,
+        isinstance(tau, (int, float)) and np.isfinite(tau) and tau >= 0,
+        "a finite number >= 0",
+    )
+    check(
+        "run",
+        "trials",
+        trials,
+        isinstance(trials, (int, np.integer)) and trials >= 1,
+        "an integer >= 1",
+    )
+    check(
+        "run", "timeout", timeout, isinstance(timeout, (int, float)) and timeout > 0, "a number > 0"
+    )
+    for s in schemes:
+        s.validate(m, int(workers))
+    be.check(workload)
+    root = root_sequence(seed)
+    config = {
+        "workload": workload_spec
+        or getattr(workload, "spec", "")
+        or workload.name
+        or type(workload).__name__,
+        "m": m,
+        "workers": int(workers),
+        "tau": float(tau),
+        "delay": getattr(model, "spec", "") or repr(model),
+        "trials": int(trials),
+        "backend": str(be),
+        "seed": seed,
+        "entropy": int(root.entropy),  # type: ignore[arg-type]
+        "timeout": float(timeout),
+        "fail": [repr(f) for f in faults],
+    }
+    return Prepared(
+        workload,
+        fixed,
+        x,
+        schemes,
+        be,
+        model,
+        faults,
+        m,
+        int(workers),
+        float(tau),
+        int(trials),
+        float(timeout),
+        root,
+        config,
+    )
+
+
+def predict_plan(scheme: Scheme, plan: Plan, x: np.ndarray, tau: float) -> tuple[float, int]:
+    """The simulator's (latency, received) for ``plan`` under initial delays ``x``.
+
+    The body of :func:`codedcomp.sim.oneshot.simulate_trial` on a given plan object (latency
+    ``inf`` if never decodable).  Call it before anything else reads the plan's supports.
+    """
+    times = plan.finish_times(x, tau)
+    order = np.argsort(times, kind="stable")
+    n = scheme.decode_point(plan, order)
+    if n is None:
+        return float("inf"), 0
+    return float(times[order[n - 1]]), int(n)
+
+
+def warm_up(scheme: Scheme, m: int, workers: int) -> None:
+    """Decode once on a throwaway plan, so one-time costs (imports, caches) are not timed.
+
+    Feeds values of zeros in the completion order of random delays (so decoders take the same
+    paths as in real runs, e.g. SR's linear solve) until the decoder is ready or ``4·workers``
+    tasks were fed.
+    """
+    if isinstance(scheme, Ideal):
+        return
+    rng = np.random.default_rng(0)
+    plan = scheme.plan(m, workers, rng)
+    dec = scheme.decoder(plan)
+    order = np.argsort(plan.finish_times(rng.exponential(size=workers), 0.1), kind="stable")
+    zero = np.zeros(1)
+    with warnings.catch_warnings():  # a throwaway decode: its conditioning warnings are noise
+        warnings.simplefilter("ignore")
+        for task in order[: 4 * workers]:
+            dec.add_task(int(task), zero)
+            if dec.ready:
+                dec.result()
+                return
+
+
+def execute_prepared(
+    p: Prepared, *, progress: Progress | None = None, predict: bool = True, check_error: bool = True
+) -> RunReport:
+    """Run every trial of every scheme of a :class:`Prepared` run (common random numbers)."""
+    X = sample_delays(p.model, p.workers, p.trials, p.root)
+    n_s = len(p.schemes)
+    pred_lat = np.full((n_s, p.trials), np.nan)
+    pred_rec = np.zeros((n_s, p.trials), dtype=np.int64)
+    planless = [k for k, s in enumerate(p.schemes) if isinstance(s, Ideal)]
+    if predict and planless:
+        sim = simulate_delays([p.schemes[k] for k in planless], x=X, m=p.m, tau=p.tau, seed=p.root)
+        for k, r in zip(planless, sim.results, strict=True):
+            pred_lat[k], pred_rec[k] = r.latency, r.received
+    for s in p.schemes:
+        warm_up(s, p.m, p.workers)
+    key = uuid.uuid4().hex
+    per: list[dict[str, list[Any]]] = [
+        {"values": [], "lat": [], "rec": [], "err": [], "rel": [], "traces": []} for _ in p.schemes
+    ]
+    for t in range(p.trials):
+        seq = trial_sequence(p.root, t)
+        x_t = p.x if p.fixed_x else p.workload.input(substream(seq, "input"))
+        exact = p.workload.exact(x_t) if check_error else None
+        drawn = draw_faults(p.faults, p.workers, substream(seq, "faults"))
+        for k, s in enumerate(p.schemes):
+            rng = substream(seq, s.label)
+            policy: Policy
+            if isinstance(s, Ideal):
+                policy = PullPolicy(p.m, p.workers, label=s.label)
+            else:
+                plan = s.plan(p.m, p.workers, rng)
+                if predict:
+                    pred_lat[k, t], pred_rec[k, t] = predict_plan(s, plan, X[t], p.tau)
+                policy = StaticPolicy(s, plan)
+            faults = place_faults(p.faults, drawn, policy.planned_tasks())
+            ex = execute(
+                policy,
+                backend=p.backend,
+                workload=p.workload,
+                x=x_t,
+                delays=X[t],
+                tau=p.tau,
+                faults=faults,
+                timeout=p.timeout,
+                workload_key=key,
+                trial=t,
+            )
+            lat = pred_lat[k, t]
+            ex.trace.predicted = {
+                "latency": float(lat) if np.isfinite(lat) else None,
+                "received": int(pred_rec[k, t]),
+            }
+            book = per[k]
+            book["values"].append(ex.value)
+            book["lat"].append(ex.latency)
+            book["rec"].append(ex.trace.received)
+            book["err"].append(ex.error)
+            book["rel"].append(
+                relative_error(ex.value, exact)
+                if ex.value is not None and exact is not None
+                else np.nan
+            )
+            book["traces"].append(ex.trace)
+            if progress:
+                progress(1)
+    results = [
+        RunResult(
+            scheme=s.label,
+            values=b["values"],
+            latencies=np.array(b["lat"], dtype=float),
+            predicted=pred_lat[k],
+            predicted_received=pred_rec[k],
+            received=np.array(b["rec"], dtype=np.int64),
+            errors=b["err"],
+            relative_errors=np.array(b["rel"], dtype=float),
+            traces=b["traces"],
+        )
+        for k, (s, b) in enumerate(zip(p.schemes, per, strict=True))
+    ]
+    return RunReport(dict(p.config), results)
+
+
+def run(
+    functions_or_workload: Any,
+    x: Any = None,
+    *,
+    scheme: str | Scheme | Sequence[str | Scheme] = "lt:r=1",
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    delay: str | DelayModel = "none",
+    tau: float = 0.0,
+    trials: int = 1,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    fail: str | Sequence[str] | None = None,
+    progress: Progress | None = None,
+    on_error: Literal["raise", "record"] = "raise",
+    predict: bool = True,
+) -> RunResult | RunReport:
+    """Compute F(x) = Σ f_i(x) for real with a coded scheme, stopping when enough results are in.
+
+    ``functions_or_workload``: a list of callables ``f_i`` (evaluated at ``x``) or a
+    :class:`~codedcomp.workloads.base.Workload` (then ``x`` fixes the input; by default each trial
+    draws one).  ``scheme``: a spec (returns a :class:`RunResult`) or a list of specs (returns a
+    :class:`RunReport` comparing them on the same delays, inputs and faults).  ``workers``
+    defaults to ``m``.  ``delay``: injected initial delays ``X_j`` (``"none"``: natural
+    stragglers); ``tau``: seconds per unit of work each task is padded to (0: no padding, tasks
+    run at natural speed).  ``fail``: injected faults (``"crash:p=0.1"``, ``"hang:p=0.1"``,
+    ``"raise:p=0.1"``, or a list).  ``timeout``: seconds per trial before giving up.
+    ``on_error="raise"`` raises :class:`~codedcomp.NotDecodableError` if any trial did not decode
+    (the partial report is on the exception's ``report`` attribute); ``"record"`` keeps the
+    messages in ``errors``.
+    """
+    check("run", "on_error", on_error, on_error in ("raise", "record"), "'raise' or 'record'")
+    single = isinstance(scheme, (str, Scheme))
+    prepared = prepare(
+        functions_or_workload,
+        x,
+        scheme=scheme,
+        backend=backend,
+        workers=workers,
+        delay=delay,
+        tau=tau,
+        trials=trials,
+        seed=seed,
+        timeout=timeout,
+        fail=fail,
+    )
+    report = execute_prepared(prepared, progress=progress, predict=predict)
+    if on_error == "raise":
+        msg = report.first_error()
+        if msg is not None:
+            err = NotDecodableError(msg)
+            err.report = report  # type: ignore[attr-defined]
+            raise err
+    return report.results[0] if single else report

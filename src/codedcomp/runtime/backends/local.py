@@ -1,0 +1,378 @@
+"""The ``local`` backend: a persistent pool of worker processes, many logical workers in each.
+
+Embedded, nothing to start by hand.  The first job spawns ``processes`` host processes (default
+``min(4, max(2, cpu_count))``; ``../shared/notes/runtime.md`` measured 2–4 processes, each with
+many logical workers, as the best design on a small machine: 24–38 µs per task, sub-ms timing
+error); later jobs reuse them.  Every host runs one :class:`~codedcomp.runtime.engine.Engine`
+thread holding its logical workers (worker ``j`` on host ``j mod processes``) plus a reader
+thread that drains the command pipe (so the master can never deadlock against a host busy
+sending results).  Results stream back over one duplex pipe per host.
+
+* **Shipping.**  The workload is pickled once per workload object on the master
+  (``cloudpickle`` when installed, so lambdas work; else ``pickle``) and sent to a host only
+  when that host does not hold the same bytes yet (content digest): repeated runs of one workload
+  ship it once.
+  :meth:`LocalBackend.check` pickles it before anything starts and fails with one line.
+* **Crashes.**  The master waits on the hosts' sockets, which turn readable (EOF) the moment a
+  host dies: a host that dies
+  (``os._exit`` in an ``f_i``, a segfault, the OOM killer, ``kill -9``) is detected at once, each
+  logical worker it hosted gets a ``"crash"`` event, and the host is replaced (spawned afresh)
+  when the next job opens.
+* **Stopping.**  ``close`` sends a cancel to every host and waits (``grace`` seconds) for each to
+  acknowledge; a host that does not (an ``f_i`` that never returns) is killed and replaced.  A
+  ``KeyboardInterrupt`` that lands while the master is in the middle of talking to a host marks
+  that host's pipe as unusable: it is killed rather than trusted.  Hosts ignore SIGINT (the
+  master alone decides) and exit when their pipe closes, so they never outlive the master.
+  ``shutdown()`` (also registered ``atexit``) stops all hosts; no shared memory is used, so
+  nothing else can leak.
+* Each host limits BLAS/OpenMP pools to one thread (``threadpoolctl``), so ``processes`` hosts
+  use ``processes`` cores.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import itertools
+import os
+import pickle
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from ...errors import check
+from ...workloads.base import Workload
+from .base import Backend, CloseReport, Event, JobSpec, Session, Task, WorkerStop
+
+HELLO_TIMEOUT = 120.0  # seconds a fresh host may take to start (imports numpy on a busy machine)
+
+
+def _dumps(obj: Any) -> bytes:
+    try:
+        import cloudpickle
+
+        return bytes(cloudpickle.dumps(obj))
+    except ImportError:  # pragma: no cover - cloudpickle ships with the ray extra
+        return pickle.dumps(obj)
+
+
+def _host_main(fd: int) -> None:
+    """Entry point of a host process: serve the master's commands until told to exit."""
+    from ..engine import Engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(fd)
+    kind, path = conn.recv()  # ("init", sys.path of the master): import what it can import
+    if kind == "init":
+        sys.path[:] = [p for p in path if p not in sys.path] + sys.path
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # optional: it only limits BLAS threads
+        pass
+    inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
+
+    def reader() -> None:
+        try:
+            while True:
+                inbox.put(conn.recv())
+        except (EOFError, OSError):
+            inbox.put(("exit",))
+
+    threading.Thread(target=reader, name="codedcomp-host-reader", daemon=True).start()
+
+    def get(timeout: float | None) -> tuple[Any, ...] | None:
+        try:
+            if timeout is not None and timeout <= 0:
+                return inbox.get_nowait()
+            return inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    conn.send(("hello", "", os.getpid()))
+    try:
+        Engine(conn.send).run(get)
+    except (BrokenPipeError, EOFError, OSError):
+        pass  # the master is gone: nothing left to serve
+
+
+_BOOT = (
+    "import sys; from codedcomp.runtime.backends.local import _host_main; "
+    "_host_main(int(sys.argv[1]))"
+)
+
+
+class _Host:
+    """Master-side handle of one host process.
+
+    Started with ``subprocess`` (not ``multiprocessing``): the host never re-imports the user's
+    ``__main__`` (no ``if __name__ == "__main__"`` idiom needed; ``cloudpickle`` ships functions
+    defined there by value), lives in its own session (a terminal's Ctrl-C reaches only the
+    master, which then stops the job cleanly), and talks over one end of a socket pair whose EOF
+    tells the master the moment the host dies.
+    """
+
+    def __init__(self, name: str) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self.name = name
+        self.conn = Connection(ours.detach())
+        self.pid: int | None = self.process.pid
+        self.loaded: str | None = None  # workload key it holds
+        self.dead = False
+        self.io_busy = False  # set while the master is inside a send/recv on this pipe
+        self.send(("init", list(sys.path)))
+
+    def send(self, msg: tuple[Any, ...]) -> bool:
+        if self.dead:
+            return False
+        self.io_busy = True
+        try:
+            self.conn.send(msg)
+        except (BrokenPipeError, EOFError, OSError):
+            self.dead = True
+            return False
+        self.io_busy = False
+        return True
+
+    def recv_all(self) -> list[tuple[Any, ...]]:
+        """Everything the host has sent so far (marks it dead on EOF)."""
+        out: list[tuple[Any, ...]] = []
+        if self.dead:
+            return out
+        self.io_busy = True
+        try:
+            while self.conn.poll():
+                out.append(self.conn.recv())
+        except (EOFError, OSError):
+            self.dead = True
+        self.io_busy = False
+        return out
+
+    def exitcode(self, wait: float = 0.0) -> int | None:
+        """The exit code, waiting up to ``wait`` s for a dying process (its EOF comes first)."""
+        try:
+            return self.process.wait(wait) if wait > 0 else self.process.poll()
+        except subprocess.TimeoutExpired:
+            return None
+
+    def alive(self) -> bool:
+        return not self.dead and self.process.poll() is None
+
+    def kill(self) -> None:
+        self.dead = True
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(0.5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        try:
+            self.process.wait(2.0)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not yet delivered
+            pass
+        if not self.conn.closed:
+            self.conn.close()
+
+    def stop(self, timeout: float) -> None:
+        if not self.dead and self.send(("exit",)):
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+class LocalBackend(Backend):
+    """Persistent pool of ``processes`` host processes (see the module docstring)."""
+
+    name = "local"
+
+    def __init__(self, *, processes: int | None = None) -> None:
+        if processes is None:
+            processes = min(4, max(2, os.cpu_count() or 2))
+        check(
+            "LocalBackend",
+            "processes",
+            processes,
+            isinstance(processes, int) and processes >= 1,
+            "an integer >= 1",
+        )
+        self.processes = processes
+        self._hosts: list[_Host] = []
+        self._payload: tuple[Workload, str, bytes] | None = None  # the last one shipped
+        self._ids = itertools.count()
+        self._atexit = False
+        self._lock = threading.Lock()
+
+    # -- pool management -------------------------------------------------------------------
+    def pids(self) -> list[int]:
+        """Process ids of the live hosts (for tests and monitoring)."""
+        return [h.pid for h in self._hosts if h.alive() and h.pid is not None]
+
+    def _ensure_hosts(self) -> list[_Host]:
+        with self._lock:
+            for h in [h for h in self._hosts if not h.alive() or h.io_busy]:
+                h.kill()
+                self._hosts.remove(h)
+            fresh = []
+            while len(self._hosts) < self.processes:
+                h = _Host(f"codedcomp-host-{next(self._ids)}")
+                self._hosts.append(h)
+                fresh.append(h)
+            if not self._atexit:
+                atexit.register(self.shutdown)
+                self._atexit = True
+            deadline = time.monotonic() + HELLO_TIMEOUT
+            for h in fresh:
+                ok = h.conn.poll(max(0.0, deadline - time.monotonic()))
+                msgs = h.recv_all() if ok else []
+                if not msgs or msgs[0][0] != "hello":
+                    for g in fresh:
+                        g.kill()
+                        self._hosts.remove(g)
+                    raise RuntimeError(f"local backend: host process {h.pid} did not start")
+            return list(self._hosts)
+
+    def _workload_bytes(self, workload: Workload) -> tuple[str, bytes]:
+        """(content digest, pickled bytes) of ``workload``, pickled once per workload object."""
+        if self._payload is None or self._payload[0] is not workload:
+            data = _dumps(workload)
+            self._payload = (workload, hashlib.sha1(data).hexdigest(), data)
+        return self._payload[1], self._payload[2]
+
+    def check(self, workload: Workload) -> None:
+        try:
+            self._workload_bytes(workload)
+        except Exception as e:  # any pickling failure is the user's to fix
+            raise ValueError(
+                f"local backend: the workload cannot be sent to worker processes "
+                f"({type(e).__name__}: {e}); use module-level functions or backend='thread'"
+            ) from None
+
+    def open(self, job: JobSpec) -> Session:
+        return _LocalSession(self, job, self._ensure_hosts())
+
+    def shutdown(self) -> None:
+        with self._lock:
+            hosts, self._hosts = self._hosts, []
+        for h in hosts:
+            h.stop(2.0)
+
+
+class _LocalSession(Session):
+    def __init__(self, backend: LocalBackend, job: JobSpec, hosts: list[_Host]) -> None:
+        self.backend = backend
+        self.job = job
+        self.hosts = hosts
+        self.closed: CloseReport | None = None
+        self._pending: list[Event] = []
+        self._acks: dict[int, list[Any]] = {}
+        self._reported_dead: set[int] = set()
+        for h in hosts:  # anything a previous job left in the pipes is stale
+            h.recv_all()
+        digest, payload = backend._workload_bytes(job.workload)
+        per: list[list[Any]] = [[] for _ in hosts]
+        for j in range(job.n_workers):
+            tasks = [(t.index, t.functions, t.cost) for t in job.tasks.get(j, ())]
+            f = job.faults.get(j)
+            per[j % len(hosts)].append(
+                (j, float(job.delays[j]), tasks, (f.kind, f.at) if f else None)
+            )
+        for h, workers in zip(hosts, per, strict=True):
+            if h.loaded != digest:  # a host keeps the last workload: ship only what changed
+                h.send(("load", digest, payload))
+                h.loaded = digest
+            h.send(("job", job.job_id, job.tau, digest, job.x, workers))
+
+    def start(self, t0: float) -> None:
+        for h in self.hosts:
+            h.send(("go", self.job.job_id, t0))
+
+    def _host_of(self, worker: int) -> int:
+        return worker % len(self.hosts)
+
+    def submit(self, worker: int, tasks: Sequence[Task]) -> None:
+        payload = [(t.index, t.functions, t.cost) for t in tasks]
+        self.hosts[self._host_of(worker)].send(("submit", self.job.job_id, worker, payload))
+
+    def _collect(self, timeout: float | None) -> None:
+        handles = [h.conn for h in self.hosts if not h.dead]
+        if handles and (timeout is None or timeout > 0):
+            wait(handles, timeout)  # a dying host's socket turns readable (EOF) at once
+        for k, h in enumerate(self.hosts):
+            for kind, job_id, payload in h.recv_all():
+                if job_id != self.job.job_id:
+                    continue
+                if kind == "ev":
+                    self._pending.extend(Event(*ev) for ev in payload)
+                elif kind == "stopped":
+                    self._acks[k] = payload
+            if h.dead and k not in self._reported_dead:
+                self._report_dead(k, h)
+
+    def _report_dead(self, k: int, h: _Host) -> None:
+        h.dead = True
+        self._reported_dead.add(k)
+        code = h.exitcode(wait=0.5)
+        why = f"host process {h.pid} died (exit code {code})"
+        now = time.monotonic()
+        for j in range(k, self.job.n_workers, len(self.hosts)):
+            self._pending.append(Event("crash", j, -1, now, None, why))
+
+    def poll(self, timeout: float | None) -> list[Event]:
+        if not self._pending:
+            self._collect(timeout)
+        out, self._pending = self._pending, []
+        return out
+
+    def close(self, grace: float = 2.0) -> CloseReport:
+        if self.closed is not None:
+            return self.closed
+        report = CloseReport()
+        t_start = time.monotonic()
+        try:
+            for h in self.hosts:
+                if h.io_busy:  # interrupted mid-message: the pipe cannot be trusted
+                    h.kill()
+                elif not h.dead:
+                    h.send(("cancel", self.job.job_id))
+            deadline = t_start + grace
+            while True:
+                waiting = [
+                    k for k, h in enumerate(self.hosts) if not h.dead and k not in self._acks
+                ]
+                left = deadline - time.monotonic()
+                if not waiting or left <= 0:
+                    break
+                self._collect(min(left, 0.1))
+            for k, h in enumerate(self.hosts):
+                if not h.dead and k not in self._acks:  # stuck in an f_i: kill, replace later
+                    h.kill()
+            for stops in self._acks.values():
+                for s in stops:
+                    report.stops[s[0]] = WorkerStop(*s)
+            for j in range(self.job.n_workers):
+                report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
+            report.late_events = self._pending
+            self._pending = []
+        finally:
+            report.stop_seconds = time.monotonic() - t_start
+            self.closed = report
+        return report

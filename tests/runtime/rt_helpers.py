@@ -1,0 +1,92 @@
+"""Tiny workloads for the runtime tests (importable by the local backend's host processes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codedcomp.workloads.base import Workload
+
+
+class Poly(Workload):
+    """f_i(x) = (i + 1)·x + i² on a vector x: every partial sum distinct, exact in float64."""
+
+    name = "poly"
+
+    def __init__(self, m: int, dim: int = 3) -> None:
+        self.m = m
+        self.dim = dim
+
+    def input(self, rng: np.random.Generator) -> Any:
+        return rng.standard_normal(self.dim)
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        i = np.asarray(indices, dtype=float)
+        return np.asarray((i + 1).sum() * x + (i**2).sum(), dtype=float)
+
+
+class Boom(Poly):
+    """Like :class:`Poly`, but any task that contains function ``bad`` raises ``ValueError``."""
+
+    def __init__(self, m: int, bad: int) -> None:
+        super().__init__(m)
+        self.bad = bad
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        if self.bad in np.asarray(indices):
+            raise ValueError(f"boom in f_{self.bad}")
+        return super().partial(indices, x)
+
+    def exact(self, x: Any) -> np.ndarray:
+        return super().partial(np.arange(self.m), x)
+
+
+class ExitOnce(Poly):
+    """The first host process to evaluate function ``bad`` really dies (``os._exit``).
+
+    Never in the process that built it (the test's own process, which also computes ``exact``).
+    """
+
+    def __init__(self, m: int, bad: int, marker: str) -> None:
+        super().__init__(m)
+        self.bad = bad
+        self.marker = marker
+        self.owner = os.getpid()
+
+    def exact(self, x: Any) -> np.ndarray:
+        return Poly.partial(self, np.arange(self.m), x)
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        if self.bad in np.asarray(indices) and os.getpid() != self.owner:
+            try:
+                fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pass
+            else:
+                os.close(fd)
+                os._exit(17)
+        return super().partial(indices, x)
+
+
+class Stuck(Poly):
+    """Function ``bad`` never returns (a real hang inside f_i, not an injected one)."""
+
+    def __init__(self, m: int, bad: int) -> None:
+        super().__init__(m)
+        self.bad = bad
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        if self.bad in np.asarray(indices):
+            time.sleep(600)
+        return super().partial(indices, x)
+
+    def exact(self, x: Any) -> np.ndarray:
+        return Poly.partial(self, np.arange(self.m), x)
+
+
+def marker_path(tmp: Path) -> str:
+    return str(tmp / "exited")

@@ -1,0 +1,107 @@
+"""Every executable scheme returns F(x) to 1e-9 on the thread and local backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rt_helpers import Poly
+
+import codedcomp
+from codedcomp.codes.sums import SCHEMES
+
+SPECS = [
+    "one",
+    "uncoded",
+    "rep:r=2",
+    "bcc:d=2",
+    "lt:r=1",
+    "lt:r=2",
+    "sr:d=2",
+    "sr:d=2,k=4",
+    "ideal",
+]
+
+
+def _placeholder(spec: str) -> bool:
+    """LT/SR modules that are still the 'being written' placeholders."""
+    entry, _ = SCHEMES.parse_args(spec)
+    doc = (
+        getattr(entry.factory, "__module__", "")
+        and __import__(entry.factory.__module__, fromlist=["_"]).__doc__
+    ) or ""
+    return doc.startswith("Placeholder")
+
+
+def _params() -> list[object]:
+    out = []
+    for spec in SPECS:
+        marks = (
+            [
+                pytest.mark.xfail(
+                    reason=f"{spec}: codes/sums module is still a placeholder", strict=False
+                )
+            ]
+            if _placeholder(spec)
+            else []
+        )
+        out.append(pytest.param(spec, marks=marks, id=spec))
+    return out
+
+
+@pytest.mark.parametrize("spec", _params())
+def test_every_scheme_decodes_exactly(spec: str, any_backend: object) -> None:
+    wl = Poly(m=12)
+    res = codedcomp.run(
+        wl,
+        scheme=spec,
+        backend=any_backend,
+        workers=12,
+        delay="exp:rate=200",
+        tau=0.0005,
+        trials=2,
+        seed=3,
+        timeout=20,
+        on_error="record",
+    )
+    if spec.startswith("bcc"):  # BCC may fail by design (a batch nobody picked): not an error
+        assert all(e is None or "cannot decode" in e for e in res.errors)
+    else:
+        assert res.failures == 0, res.errors
+    ok = np.isfinite(res.relative_errors)
+    assert ok.any()
+    assert np.all(res.relative_errors[ok] <= 1e-9)
+    for t, trace in enumerate(res.traces):
+        if trace.decoded:
+            assert trace.latency is not None and trace.latency > 0
+            assert res.values[t] is not None and np.shape(res.values[t]) == (wl.dim,)
+
+
+def test_function_list_and_fewer_workers(thread_backend: object) -> None:
+    fs = [lambda x, i=i: np.sin(x + i) for i in range(10)]
+    x = np.linspace(0, 1, 4)
+    res = codedcomp.run(fs, x, scheme="rep:r=2", backend=thread_backend, workers=4, seed=1)
+    np.testing.assert_allclose(res.value, sum(np.sin(x + i) for i in range(10)), rtol=1e-12)
+
+
+def test_lambdas_ship_to_local_processes(local_backend: object) -> None:
+    fs = [lambda x, i=i: x * i for i in range(6)]
+    res = codedcomp.run(fs, 2.0, scheme="uncoded", backend=local_backend, seed=0)
+    assert float(res.value) == pytest.approx(30.0)
+
+
+def test_many_logical_workers_with_injected_delays(local_backend: object) -> None:
+    wl = Poly(m=120)
+    res = codedcomp.run(
+        wl,
+        scheme=["uncoded", "lt:r=1"],
+        backend=local_backend,
+        workers=120,
+        delay="exp:rate=20",
+        tau=0.001,
+        seed=5,
+        timeout=30,
+    )
+    for r in res.results:
+        assert r.failures == 0 and r.relative_errors.max() <= 1e-9
+        # measured within a few ms of the simulator's prediction on the same delays and plan
+        assert abs(r.latencies[0] - r.predicted[0]) < 0.05
