@@ -408,3 +408,19 @@ def test_simulate_end_to_end_small() -> None:
         assert r.failures == 0
         assert np.all(r.received >= 40 / 3)  # rows hold <= 3 symbols: coverage needs 14
         assert np.all(np.isfinite(r.latency))
+
+
+def test_rank_deficient_but_exact_decode_does_not_warn() -> None:
+    """Duplicate rows make the system rank deficient, yet the sum is exact and well conditioned:
+    no IllConditionedWarning (the condition number is that of the nonzero singular values)."""
+    # 4 symbols; parities [0,1], [0,1] (duplicate), [2,3]: rank 2, and 1 = r0 + r2
+    plan = plan_from_lists(4, np.arange(5), [[[0, 1]], [[0, 1]], [[2, 3]]])
+    f = np.array([1.0, 2.0, 4.0, 8.0])
+    dec = SR(d=2).decoder(plan)
+    for w in range(3):
+        dec.add(w, 0, f[plan.functions(w)].sum())
+    assert dec.ready
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dec.result() == pytest.approx(15.0, rel=1e-12)
+    assert dec._solution is not None and dec._solution.method == "lstsq"

@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import lapack
 from scipy.linalg import lstsq as _lstsq
+from scipy.linalg import svdvals as _svdvals
 
 from ...errors import check
 from .base import Decoder, Plan, Scheme, block_starts
@@ -249,6 +250,12 @@ def _solve_reduced_dense(
     v = np.asarray(sol[0])
     if not _backward_ok(ri, ci, u, v):
         return None
+    # Consistent but rank deficient: the noise amplification is set by the smallest *nonzero*
+    # singular value (the null directions do not enter the minimum-norm v), so report
+    # σ_rank / σ_max rather than the 0 of the failed LU.
+    rank = int(sol[2])
+    sv = _svdvals(_dense(ri, ci, r, u, False))
+    rcond = float(sv[rank - 1] / sv[0]) if rank > 0 and sv[0] > 0 else 0.0
     return v, rcond, False, float("inf")
 
 
