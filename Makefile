@@ -23,8 +23,9 @@ test: install lint
 	$(BIN)/python -m pytest
 
 demo: install
-	$(BIN)/codedcomp simulate one uncoded rep:r=2 bcc:d=10 lt:r=1 sr:d=10 ideal \
-		--m 1000 --tau 0.005 --delay exp:rate=0.2 --trials 100 --seed 1 --plot out/demo.png
+	$(BIN)/codedcomp run kernel-sum --scheme one uncoded rep:r=2 lt:r=1 lt:r=2 sr:d=10 ideal \
+		--workers 64 --delay exp:rate=5 --tau 0.003 --trials 10 --seed 1 --backend local \
+		--plot out/demo.png --json out/demo.json
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -28,7 +28,15 @@ app = typer.Typer(
     help="Coded computing: finish when enough results are in, not when the slowest worker does.",
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console; wide enough for the result tables when output is not a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 150)
+
+
+err = console(stderr=True)
 
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random choice.")]
 JsonOpt = Annotated[
@@ -164,7 +172,7 @@ def simulate(
             )
     doc = res.to_json()
     if json_path != "-":
-        Console().print(
+        console().print(
             stats_table(f"simulate: m={m}, τ={tau}, delay={delay}, {trials} trials", doc["results"])
         )
     write_json(doc, json_path)

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
 
 DEFAULT_WORKERS = 16
 
@@ -64,6 +63,13 @@ def register(app: typer.Typer) -> None:
         backend: Annotated[
             str, typer.Option("--backend", help="local (process pool), thread, or ray.")
         ] = "local",
+        ray_address: Annotated[
+            str | None,
+            typer.Option(
+                "--ray-address",
+                help="Connect to an existing Ray cluster (implies --backend ray).",
+            ),
+        ] = None,
         fail: Annotated[
             list[str] | None,
             typer.Option(
@@ -97,6 +103,10 @@ def register(app: typer.Typer) -> None:
         specs = list(scheme or []) + workload[1:]
         if not specs:
             specs = ["uncoded", "lt:r=1"]
+        if ray_address is not None:
+            if backend not in ("local", "ray"):
+                cli_fail(f"--ray-address needs --backend ray, not --backend {backend}")
+            backend = f"ray:address={ray_address}"
         with user_errors():
             from ..codes.sums import scheme as make_scheme
             from ..delays import delay as make_delay
@@ -132,8 +142,14 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             err.print("interrupted: all workers stopped")
             raise typer.Exit(130) from None
+        finally:
+            from .backends import shutdown
+
+            shutdown()  # stop pools and any Ray instance we started before printing
         doc = report.to_json()
-        console = Console(stderr=quiet)
+        from ..cli import console as make_console
+
+        console = make_console(stderr=quiet)
         console.print(
             stats_table(
                 f"run {workload[0]}: m={prepared.m}, P={prepared.workers}, τ={tau}, delay={delay}, "

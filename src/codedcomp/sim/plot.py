@@ -1,4 +1,7 @@
-"""Latency tail plots P(T > t) per scheme on a log y-axis, as papers 000 and 001 draw them."""
+"""Latency tail plots P(T > t) per scheme on a log y-axis, as papers 000 and 001 draw them.
+
+A curve named ``"X (predicted)"`` is drawn dashed in the colour of curve ``"X"``.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,12 @@ def tail_plot(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    colors: dict[str, str] = {}
+    cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
     for name, lat in latencies.items():
+        # "X (predicted)" is drawn dashed in X's colour, so each prediction sits by its measurement
+        base = name.removesuffix(" (predicted)")
+        color = colors.setdefault(base, next(cycle))
         lat = np.asarray(lat, dtype=float)
         n = lat.size
         ok = np.sort(lat[np.isfinite(lat)])
@@ -33,7 +41,8 @@ def tail_plot(
         t = np.concatenate(([ok[0]], ok))
         s = np.concatenate(([1.0], surv))
         keep = s > 0
-        ax.step(t[keep], s[keep], where="post", label=name)
+        style = "--" if base != name else "-"
+        ax.step(t[keep], s[keep], where="post", label=name, color=color, linestyle=style)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("P(T > t)")

@@ -62,7 +62,18 @@ BACKENDS.register(
     (Param("threads", int, default=2, low=1),),
     summary="engine threads in this process (tests, debugging)",
 )
-BACKENDS.register("ray", _ray, summary="a Ray cluster (pip install 'codedcomp[ray]')")
+BACKENDS.register(
+    "ray",
+    _ray,
+    (
+        Param(
+            "address", str, default=None, help="existing cluster: ray://host:10001, host:6379, auto"
+        ),
+        Param("hosts", int, default=None, low=1, help="host actors (default: cluster CPUs, <= 32)"),
+        Param("num_cpus", int, default=None, low=1, help="CPUs of a local instance started here"),
+    ),
+    summary="a Ray cluster (pip install 'codedcomp[ray]')",
+)
 
 _shared: dict[str, Backend] = {}
 
