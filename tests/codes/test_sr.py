@@ -424,3 +424,43 @@ def test_rank_deficient_but_exact_decode_does_not_warn() -> None:
         warnings.simplefilter("error")
         assert dec.result() == pytest.approx(15.0, rel=1e-12)
     assert dec._solution is not None and dec._solution.method == "lstsq"
+
+
+def test_live_decoder_at_large_n_pays_few_dense_solves_and_is_never_early(monkeypatch) -> None:
+    """Above EXACT_READY_LIMIT symbols, below n rows the dense solve runs only at checkpoints;
+    the ready point is never before the exact decode point, and equals it when that is >= n."""
+    import codedcomp.codes.sums.sr as srmod
+
+    calls = {"n": 0}
+    real = srmod._solve_reduced
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(srmod, "_solve_reduced", counting)
+    n = srmod.EXACT_READY_LIMIT + 44
+    s = SR(d=10)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        plan = s.plan(n, n, rng)
+        x = rng.exponential(5.0, size=n)
+        order = np.argsort(plan.finish_times(x, 0.005), kind="stable")
+        exact = s.decode_point(plan, order)
+        assert exact is not None
+        calls["n"] = 0
+        dec = s.decoder(plan)
+        worker = plan.task_worker()
+        got = None
+        below = 0
+        for i, t in enumerate(order, start=1):
+            dec.add(int(worker[t]), int(t - plan.worker_ptr[worker[t]]))
+            if dec.ready:
+                got = i
+                break
+            if i < n:
+                below = calls["n"]
+        assert got is not None and got >= exact
+        if exact >= n:
+            assert got == exact
+        assert below <= srmod.DENSE_CHECKPOINTS + 1
