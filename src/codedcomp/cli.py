@@ -149,7 +149,6 @@ def simulate(
     ] = None,
 ) -> None:
     """Latency distribution of one-shot schemes under a delay model (Monte Carlo)."""
-    from .codes.sums import Scheme
     from .codes.sums import scheme as make_scheme
     from .delays import delay as make_delay
     from .sim import simulate as run_sim
@@ -158,8 +157,7 @@ def simulate(
     with user_errors():
         objs = [make_scheme(s) for s in schemes]
         make_delay(delay)
-        n_slow = sum(1 for s in objs if type(s).fast_latency is Scheme.fast_latency)
-        with progress_bar(trials * max(n_slow, 1), "simulating", json_path != "-") as advance:
+        with progress_bar(trials * len(objs), "simulating", json_path != "-") as advance:
             res = run_sim(
                 objs,
                 m=m,

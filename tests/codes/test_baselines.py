@@ -133,3 +133,31 @@ def test_fast_path_equals_trial_by_trial_path(spec) -> None:
 def test_block_starts_are_near_equal() -> None:
     assert block_starts(10, 3).tolist() == [0, 4, 7, 10]
     assert block_starts(4, 4).tolist() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("make", "label"),
+    [
+        (lambda: codedcomp.codes.sums.Replication(r=4), "rep:r=4"),
+        (lambda: codedcomp.codes.sums.Replication(), "rep"),
+        (lambda: codedcomp.codes.sums.Uncoded(), "uncoded"),
+        (lambda: codedcomp.codes.sums.BCC(d=3), "bcc:d=3"),
+        (lambda: codedcomp.codes.sums.LT(r=2, c=0.1), "lt:r=2,c=0.1"),
+        (lambda: codedcomp.codes.sums.SR(d=3, k=5), "sr:d=3,k=5"),
+    ],
+)
+def test_schemes_built_in_python_carry_their_parameters_in_their_label(make, label) -> None:
+    s = make()
+    assert s.label == label
+    # the label is a spec that rebuilds the same scheme (traces are replayed from it)
+    assert codedcomp.scheme(label).canonical == s.canonical
+
+
+def test_direct_schemes_with_different_parameters_get_different_results() -> None:
+    from codedcomp.codes.sums import Replication
+
+    r = codedcomp.simulate(
+        [Replication(r=1), Replication(r=4)], m=16, tau=0.01, delay="exp:rate=1", trials=5, seed=0
+    )
+    assert [x.scheme for x in r.results] == ["rep:r=1", "rep:r=4"]
+    assert not np.array_equal(r.results[0].latency, r.results[1].latency)

@@ -74,3 +74,9 @@ def test_trace_rejects_negative_or_empty(tmp_path) -> None:
     q.write_text("")
     with pytest.raises(ValueError, match="holds no delays"):
         TraceDelay(path=str(q))
+
+
+def test_trace_json_is_recognised_by_content_whatever_the_suffix(tmp_path) -> None:
+    p = tmp_path / "run.trace"  # `codedcomp run --trace-out` writes JSON under any name
+    p.write_text(json.dumps({"trials": [{"workers": [{"injected_delay": 0.25}]}]}))
+    assert codedcomp.delay(f"trace:{p}").mean == pytest.approx(0.25)

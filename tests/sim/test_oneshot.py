@@ -95,3 +95,9 @@ def test_bad_parameters_fail_before_work(kwargs, message) -> None:
     args = {**KW, **kwargs}
     with pytest.raises(ValueError, match=message):
         codedcomp.simulate(["uncoded"], **args)
+
+
+def test_ideal_with_free_work_is_the_first_start() -> None:
+    r = codedcomp.simulate(["ideal"], m=20, tau=0.0, delay="exp:rate=1", trials=5, seed=0)
+    np.testing.assert_allclose(r["ideal"].latency, r.x.min(axis=1))
+    assert r["ideal"].failures == 0

@@ -71,7 +71,8 @@ class TraceDelay(DelayModel):
             p = Path(path)
             if not p.is_file():
                 raise ValueError(f"trace: no such file {path!r}")
-            if p.suffix.lower() == ".json":
+            head = p.read_text()[:64].lstrip()
+            if p.suffix.lower() == ".json" or head[:1] in ("{", "["):
                 rows = _rows_from_json(json.loads(p.read_text()))
             else:
                 rows = _rows_from_csv(p)

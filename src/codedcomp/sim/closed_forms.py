@@ -44,7 +44,6 @@ Derivations of the forms the papers do not state:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -449,19 +448,13 @@ def robust_soliton_mean_degree(k: int, c: float = 0.03, delta: float = 0.5) -> f
     ``i < k/R``, ``τ(k/R) = R·ln(R/δ)/k``; ``μ = (ρ + τ)/β``.  Reading: the spike sits at
     ``⌊k/R⌋`` (clipped to [1, k]).  This is the ``d̄_{m/r}`` of paper 001, Thm. 1.
     """
+    from ..codes.sums.lt import average_degree  # the distribution LT samples from: one source
+
     owner = "robust_soliton_mean_degree"
     check(owner, "k", k, isinstance(k, (int, np.integer)) and k >= 1, "an integer >= 1")
     check(owner, "c", c, c > 0, "> 0")
     check(owner, "delta", delta, 0 < delta <= 1, "in (0, 1]")
-    i = np.arange(1, k + 1, dtype=float)
-    rho = np.where(i == 1, 1.0 / k, 1.0 / (i * np.maximum(i - 1, 1)))
-    big_r = c * math.log(k / delta) * math.sqrt(k)
-    spike = int(min(max(math.floor(k / big_r), 1), k))
-    extra = np.zeros(k)
-    extra[: spike - 1] = big_r / (i[: spike - 1] * k)
-    extra[spike - 1] = big_r * math.log(big_r / delta) / k if big_r > delta else 0.0
-    w = rho + extra
-    return float((i * w).sum() / w.sum())
+    return average_degree(int(k), c, delta)
 
 
 def lt_mean_bound(

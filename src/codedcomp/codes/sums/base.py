@@ -252,7 +252,28 @@ class Scheme(ABC):
 
     @property
     def label(self) -> str:
-        return self.spec or self.name or type(self).__name__
+        """The spec as written, else the canonical spec of the parameters (``rep:r=4``).
+
+        It names the scheme in results and traces, and the random stream its plans come from.
+        """
+        return self.spec or self.canonical
+
+    @property
+    def canonical(self) -> str:
+        """``name:key=value,...`` with every parameter that differs from its spec default."""
+        from . import SCHEMES  # the registry declares the parameters and their defaults
+
+        entry = SCHEMES.entries.get(self.name)
+        if entry is None:
+            return self.name or type(self).__name__
+        parts = []
+        for p in entry.params:
+            value = getattr(self, p.name, p.default)
+            if value != p.default:
+                parts.append(
+                    f"{p.name}={value:g}" if isinstance(value, float) else f"{p.name}={value}"
+                )
+        return f"{self.name}:{','.join(parts)}" if parts else self.name
 
     @abstractmethod
     def plan(self, m: int, workers: int, rng: np.random.Generator) -> Plan:

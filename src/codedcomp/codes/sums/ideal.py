@@ -19,6 +19,8 @@ from .base import Decoder, Plan, Scheme
 def mth_unit_time(x: np.ndarray, tau: float, m: int) -> np.ndarray:
     """Per row of ``x`` (trials, workers): the m-th smallest of ``x_j + τ·b`` over j, b ≥ 1."""
     x = np.atleast_2d(np.asarray(x, dtype=float))
+    if tau == 0:  # work is free: everything is done the moment the first worker starts
+        return x.min(axis=1)
 
     def done(t: np.ndarray) -> np.ndarray:
         return np.floor(np.maximum(t[:, None] - x, 0.0) / tau + 1e-9).sum(axis=1)
