@@ -137,9 +137,10 @@ def test_plan_invariants_workers_equal_m() -> None:
         assert k == m // r and plan.n_symbols == k
         np.testing.assert_array_equal(plan.cost, r * plan.degree())
         assert plan.degree().min() >= 1 and plan.degree().max() <= k
-        # cumulative cost per worker never exceeds the whole computation (m units)
+        # me=None: each list is the shortest prefix of the worker's stream reaching m units
         per_worker = np.add.reduceat(plan.cost, plan.worker_ptr[:-1])
-        assert (per_worker <= m).all() and (np.diff(plan.worker_ptr) >= 1).all()
+        last = plan.cost[plan.worker_ptr[1:] - 1]
+        assert (per_worker >= m).all() and (per_worker - last < m).all()
         # lazy supports: nothing sampled yet; fill a few and check them
         assert plan.filled is not None and not plan.filled.any()
         tasks = np.arange(0, plan.n_tasks, 97)
@@ -148,9 +149,7 @@ def test_plan_invariants_workers_equal_m() -> None:
             sup = plan.support(int(t))
             assert len(np.unique(sup)) == len(sup) == plan.degree()[t]
             assert sup.min() >= 0 and sup.max() < k
-        # a worker's first symbols (those that arrive before decoding) are Robust Soliton; the
-        # kept tail is biased low (the symbol that would overflow the m-unit budget is more
-        # often a high-degree one), so check the head only
+        # a worker's first symbols (those that arrive before decoding) are Robust Soliton draws
         head = plan.degree()[plan.worker_ptr[:-1, None] + np.arange(5)]
         assert head.mean() == pytest.approx(average_degree(k), rel=0.1)
         # with a fixed m_e every symbol is an independent Robust Soliton draw
@@ -181,7 +180,8 @@ def test_plan_invariants(size: tuple[int, int, int], seed: int, use_me: bool) ->
         np.testing.assert_array_equal(counts, me // workers + (np.arange(workers) < me % workers))
     else:
         per_worker = np.add.reduceat(plan.cost, plan.worker_ptr[:-1])
-        assert (counts >= 1).all() and (per_worker <= m).all()
+        last = plan.cost[plan.worker_ptr[1:] - 1]
+        assert (counts >= 1).all() and (per_worker >= m).all() and (per_worker - last < m).all()
     plan.fill()
     assert plan.filled is None
     for t in range(plan.n_tasks):
@@ -190,14 +190,83 @@ def test_plan_invariants(size: tuple[int, int, int], seed: int, use_me: bool) ->
         assert plan.cost[t] == sizes_[sup].sum() == len(plan.functions(t))
 
 
-def test_plan_is_deterministic_given_rng_and_fill_order() -> None:
-    a = LT(r=2).plan(300, 300, np.random.default_rng(5))
-    b = LT(r=2).plan(300, 300, np.random.default_rng(5))
-    np.testing.assert_array_equal(a.cost, b.cost)
-    for p in (a, b):
-        p.fill(np.arange(50, 90))
-        p.fill()
-    np.testing.assert_array_equal(a.sup_idx, b.sup_idx)
+FILL_CASES = [("lt:r=2", 300, 300), ("lt:r=3", 301, 100), ("lt:r=1,me=500", 120, 120)]
+
+
+def _fill_in_order(plan: codedcomp.codes.sums.Plan, how: str, rng: np.random.Generator) -> None:
+    n = plan.n_tasks
+    if how == "all":
+        plan.fill()
+    elif how == "reversed":  # one task at a time, last task first
+        for t in range(n - 1, -1, -1):
+            plan.fill(np.array([t]))
+    elif how == "chunks":  # random chunks of a random order, as the simulator's arrival order
+        perm = rng.permutation(n)
+        cuts = np.sort(rng.choice(np.arange(1, n), size=min(n - 1, 7), replace=False))
+        for part in np.split(perm, cuts):
+            plan.fill(part)
+    elif how == "runtime":  # the runtime's StaticPolicy: worker by worker, task by task
+        for j in range(plan.n_workers):
+            plan.worker_tasks(j)
+    elif how == "decoder":  # a decoder fed a random order first, then everything
+        dec = PeelingDecoder(plan)
+        for t in rng.permutation(n)[: n // 2]:
+            dec.add_task(int(t))
+        dec.ready  # noqa: B018 - fetches (and so fills) the supports of a batch
+        plan.fill()
+    assert plan.filled is None
+
+
+@pytest.mark.parametrize(("spec", "m", "workers"), FILL_CASES)
+def test_plan_is_a_pure_function_of_rng_whatever_the_fill_order(
+    spec: str, m: int, workers: int
+) -> None:
+    scheme = codedcomp.scheme(spec)
+    ref = scheme.plan(m, workers, np.random.default_rng(5))
+    ref.fill()
+    for i, how in enumerate(["all", "reversed", "chunks", "runtime", "decoder"]):
+        plan = scheme.plan(m, workers, np.random.default_rng(5))
+        _fill_in_order(plan, how, np.random.default_rng(i))
+        np.testing.assert_array_equal(plan.worker_ptr, ref.worker_ptr)
+        np.testing.assert_array_equal(plan.cost, ref.cost)
+        np.testing.assert_array_equal(plan.sup_ptr, ref.sup_ptr)
+        np.testing.assert_array_equal(plan.sup_idx, ref.sup_idx)
+    other = scheme.plan(m, workers, np.random.default_rng(6))
+    other.fill()
+    assert not np.array_equal(other.sup_idx[:100], ref.sup_idx[:100])
+
+
+def test_plan_draws_two_keys_from_rng_only() -> None:
+    rng = np.random.default_rng(3)
+    LT().plan(200, 200, rng)
+    twin = np.random.default_rng(3)
+    twin.integers(0, 2**64, size=2, dtype=np.uint64)
+    assert rng.random() == twin.random()
+
+
+def test_runtime_and_predicted_plans_agree() -> None:
+    # run(predict=True) fills in arrival-order chunks first; predict=False task by task
+    scheme = LT(r=1)
+    x = np.random.default_rng(2).exponential(5, 400)
+    a = scheme.plan(400, 400, np.random.default_rng(9))
+    order = np.argsort(a.finish_times(x, 0.005), kind="stable")
+    n = scheme.decode_point(a, order)
+    b = scheme.plan(400, 400, np.random.default_rng(9))
+    for j in (17, 3, 399, 0):
+        assert [f.tolist() for f in a.worker_tasks(j)] == [f.tolist() for f in b.worker_tasks(j)]
+    assert scheme.decode_point(b, order) == n
+
+
+def test_distinct_rows_depend_on_their_own_key_only() -> None:
+    from codedcomp.codes.sums.lt import _distinct
+
+    keys = np.random.default_rng(1).integers(0, 2**64, size=300, dtype=np.uint64)
+    counts = np.random.default_rng(2).integers(0, 40, size=300)
+    counts[::37] = 60  # some rows on the permutation path (count > n/4)
+    together = np.split(_distinct(keys, 100, counts), np.cumsum(counts)[:-1])
+    for i in range(0, 300, 7):
+        alone = _distinct(keys[i : i + 1], 100, counts[i : i + 1])
+        np.testing.assert_array_equal(alone, together[i])
 
 
 def test_validation_messages() -> None:
@@ -372,6 +441,57 @@ def test_decode_point_lazy_plan_and_fast_latency_match_simulate_trial() -> None:
             assert (lat[t], rec[t]) == simulate_trial(scheme, m=m, tau=0.005, x=x[t], rng=rngs[t])
 
 
+@SETTINGS
+@given(
+    sizes(max_m=120),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+    st.sampled_from([0.0, 1e-9, 0.005, 0.05, 1.0]),
+    st.sampled_from(["exp", "pareto", "ties"]),
+)
+def test_fast_latency_lazy_lists_equal_the_full_plan(
+    size: tuple[int, int, int], seed: int, use_me: bool, tau: float, delays: str
+) -> None:
+    """The lazily grown lists give exactly the generic path's (latency, received), including
+    τ = 0 (a worker's symbols all complete at once), tied delays and undecodable trials."""
+    m, workers, r = size
+    rng = np.random.default_rng(seed)
+    me = int(rng.integers(workers, 3 * workers + 1)) if use_me else None
+    scheme = LT(r=r, me=me)
+    if delays == "exp":
+        x = rng.exponential(5, (3, workers))
+    elif delays == "pareto":
+        x = rng.pareto(1.0, (3, workers)) + 1.0
+    else:
+        x = rng.integers(0, 3, (3, workers)).astype(float)
+    lat, rec = scheme.fast_latency(x, tau, m, [np.random.default_rng([seed, t]) for t in range(3)])
+    for t in range(3):
+        ref = simulate_trial(scheme, m=m, tau=tau, x=x[t], rng=np.random.default_rng([seed, t]))
+        assert (lat[t], rec[t]) == ref
+
+
+def test_fast_latency_with_workers_that_never_start() -> None:
+    x = np.random.default_rng(4).exponential(5, (2, 150))
+    x[:, ::3] = np.inf
+    x[1, :] = np.inf  # nobody ever starts
+    lat, rec = LT().fast_latency(x, 0.005, 150, [np.random.default_rng(t) for t in range(2)])
+    for t in range(2):
+        ref = simulate_trial(LT(), m=150, tau=0.005, x=x[t], rng=np.random.default_rng(t))
+        assert (lat[t], rec[t]) == ref
+
+
+def test_fast_latency_never_builds_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fast_latency built the full plan")
+
+    x = np.random.default_rng(0).exponential(5, (2, 2000))
+    want = [simulate_trial(LT(), m=2000, tau=0.005, x=x[t], rng=np.random.default_rng(t))
+            for t in range(2)]  # fmt: skip
+    monkeypatch.setattr(LT, "plan", boom)
+    lat, rec = LT().fast_latency(x, 0.005, 2000, [np.random.default_rng(t) for t in range(2)])
+    assert list(zip(lat.tolist(), rec.tolist(), strict=True)) == want
+
+
 def test_decode_point_supports_filled_lazily() -> None:
     scheme = LT(r=1)
     plan = scheme.plan(1000, 1000, np.random.default_rng(3))
@@ -385,13 +505,14 @@ def test_decode_point_supports_filled_lazily() -> None:
 # --------------------------------------------------------------------------- statistics
 
 
-@pytest.mark.parametrize(("r", "lo", "hi"), [(1, 1050, 1170), (2, 530, 640)])
+@pytest.mark.parametrize(("r", "lo", "hi"), [(1, 1050, 1200), (2, 530, 640)])
 def test_symbols_needed_at_paper_scale(r: int, lo: int, hi: int) -> None:
     """Median M' over 11 plans, m = 1000, arrivals in random order (fixed seed).
 
     Paper 001 §V: 99% decoding needs M' = 1400 (LT-1) and 783 (LT-2).  Offline over 500 plans
-    we measured a median of 1109 / 571 and a 99% quantile of 1359 / 804.  The bounds hold for
-    the median of 11 plans for every seed in 0..99 (ranges 1075–1141 and 547–618).
+    we measured a median of 1109 / 571 and a 99% quantile of 1359 / 804 (LT-1 over 2500
+    plans: quantiles 0.5 / 0.9 / 0.99 of 1107 / 1208 / 1384; M' is right-skewed).  The bounds
+    hold for the median of 11 plans for every seed in 0..99 (ranges 1082–1189 and 549–612).
     """
     rng = np.random.default_rng(2024)
     scheme = LT(r=r, me=3000)

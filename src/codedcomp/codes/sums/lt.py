@@ -9,62 +9,78 @@ FOCS; :func:`robust_soliton`) and sums ``g`` distinct groups chosen uniformly at
 cost is the number of ``f_i`` it adds (``r·g`` units at ``workers == m`` with ``r | m``, the
 papers' setting).  Each worker computes an ordered list of encoded symbols (paper 001 Fig. 1).
 
+**Randomness: a plan is a pure function of its ``rng``.**  :meth:`LT.plan` draws two 64-bit keys
+from ``rng`` and nothing else.  Symbol ``b`` of worker ``j`` then has its degree from output
+``b`` of worker ``j``'s *degree stream* and its support from its own *symbol stream*: SplitMix64
+(Steele, Lea & Flood 2014, the generator of Java's ``SplittableRandom``) keyed by
+``(key, j, b)``, i.e. a counter-based generator evaluated with vectorised numpy ``uint64``
+arithmetic (:func:`_stream`).  Any symbol can be drawn alone, in any order and any batch: the
+runtime's plan (filled task by task in worker order), the simulator's arrival-order chunks and a
+trace replay all see the same supports and costs.  Within a symbol stream, ``g`` distinct groups
+are drawn with replacement and the later copies of repeats redrawn from the next outputs until
+none is left (exact: the procedure commutes with relabelling the groups), or, for ``g > k/4``,
+taken as the first ``g`` of a random permutation (:func:`sample_distinct`).  With unequal group
+sizes a symbol's cost depends on its support, so costs are computed from supports.
+
 **Decoding.**  The master peels (Luby 2002): a received symbol whose groups are all known but
 one reveals that one; every newly known group is subtracted from the symbols waiting on it.
-:class:`PeelingDecoder` peels on *indices only*: per symbol the remaining degree and the sum of
-its remaining group ids (at degree 1 that sum names the last unknown group in O(1)), per group
-the symbols waiting on it, and a FIFO ripple.  Received symbols are registered in batches when
-``ready`` is asked and could be true (at least ``k`` symbols in hand), so the first ``k`` cost
-one vectorised support fetch.  It records which symbol recovered which group, in order;
-:meth:`~PeelingDecoder.result` turns that record into integer weights ``w`` with
-``F = Σ_s w_s·y_s`` (one reverse pass over the recovery order: the adjoint of forward
-substitution) and accumulates ``F`` whatever the shape of the values (scalars, vectors,
-matrices).  Real-valued peeling amplifies rounding by ``Σ|w_s|``; a breadth-first (FIFO) ripple
-keeps that small (measured at m = 1000: max ``|w|`` ~10²–10⁴, against up to ~10⁸ with a LIFO
-stack on a batch).  :meth:`LT.decode_point` runs the same peeling on supports in arrival order
-(readiness does not depend on the ripple discipline), filling lazy supports chunk by chunk.
+One peeling core (:class:`_Peeling`) serves the decoder and the stop searches: it peels on
+*indices only* — per symbol the remaining degree and the sum of its remaining group ids (at
+degree 1 that sum names the last unknown group in O(1)), per group the symbols waiting on it, a
+FIFO ripple — and records which symbol recovered which group, in order.
+:class:`PeelingDecoder` registers received symbols in batches when ``ready`` is asked and could
+be true (at least ``k`` symbols in hand); :meth:`~PeelingDecoder.result` turns the record into
+integer weights ``w`` with ``F = Σ_s w_s·y_s`` (one reverse pass over the recovery order: the
+adjoint of forward substitution) and accumulates ``F`` whatever the shape of the values.
+Real-valued peeling amplifies rounding by ``Σ|w_s|``; the breadth-first (FIFO) ripple keeps that
+small (measured at m = 1000: max ``|w|`` ~10²–10⁴, against up to ~10⁸ with a LIFO stack on a
+batch).  :meth:`LT.decode_point` and the simulator peel after every symbol (readiness does not
+depend on the ripple discipline) and stop at the first symbol that completes the recovery.
 
 **Readings chosen** (paper 001 leaves them open):
 
 * ``me`` (``m_e``, total encoded symbols) given: split as evenly as possible, the first
   ``me % workers`` workers hold one more; ``me >= workers`` is required so that every worker
   holds at least one symbol.
-* ``me=None`` (default): Theorem 1 takes ``m_e → ∞`` ("rateless").  We give every worker
-  symbols as long as its cumulative cost stays ``<= m`` units: no worker holds more work than
-  the whole computation (All-at-One's work); the first symbol that would overflow that budget
-  ends the worker's list.  In the papers' Fig. 2 setting (m = 1000, τ = 0.005, Exp(0.2) or
-  Pareto(1, 1)) lists are almost never exhausted before decoding: measured 9–18 workers out of
-  200 trials × 1000 workers, each one whose next symbol had a very high degree (ideal soliton
-  tail ``P(g ≥ x) ≈ 1/x``).  For the same reason a worker's *kept* symbols have a mean degree
-  below ``d̄`` (9.3 vs 10.5 at k = 1000), but its first symbols — the ones that arrive before
-  decoding — are Robust Soliton draws up to that rare truncation.
+* ``me=None`` (default): Theorem 1 takes ``m_e → ∞`` ("rateless").  A worker's list is the
+  shortest prefix of its symbol stream whose cost reaches ``m`` units — the symbol that crosses
+  ``m`` is kept — so every worker holds at least the whole computation's work (All-at-One's),
+  never runs out before ``m`` units, and holds less than ``m`` units plus one symbol.  No list
+  ends before ``τ·m``, so a trial that decodes earlier is exactly a trial with ``m_e = ∞`` —
+  always so in the papers' Fig. 2 setting (m = 1000, τ = 0.005: decoding at ≈ 0.8 < τ·m = 5
+  under Exp(0.2)) — and every symbol is a Robust Soliton draw.  (Earlier versions dropped the
+  crossing symbol, so a worker could run out early, with a kept mean degree below ``d̄``.)
 * ``r`` not dividing the number of blocks: the last group holds the remaining blocks (it is
   smaller and so cheaper); ``r <= workers`` is required.  Unequal group sizes (also from
-  ``m % workers != 0``) make a symbol's cost depend on *which* groups it sums: the plan draws
-  eagerly, per symbol, how many groups of each size it takes (multivariate hypergeometric, exact
-  for a uniform ``g``-subset) and which ones only when the support is needed.
+  ``m % workers != 0``) make a symbol's cost depend on *which* groups it sums.
 * Robust Soliton when ``k/R`` is not an integer: the spike sits at ``floor(k/R)``; for small
   ``k`` where that exceeds ``k`` it is capped at ``k`` (degrees never exceed ``k``), and a
   negative spike weight (``R < δ``) is set to 0.
 
-**Performance.**  Degrees (Walker alias table), group-size counts and costs are sampled eagerly
-and vectorised; supports are sampled lazily through :attr:`Plan.filler`, so the simulator draws
-only the symbols that arrive before decoding, with a generator derived once from the plan's
-``rng`` (a plan is deterministic given ``rng`` and the order of fill requests).  Distinct groups
-are drawn with replacement and the repeats redrawn until none is left (exact: the procedure
-commutes with relabelling the groups), or, for degrees above ``k/4``, as the first ``g`` of a
-random permutation.  :meth:`LT.fast_latency` sorts only the earliest ``4k`` arrival times of a
-trial (and replays the trial in full when they do not decode), so one simulated trial at
-m = 1000 costs ≈ 7 ms: plan ≈ 2.5 ms, arrival order ≈ 2 ms, stop search ≈ 2.5 ms.  With
-``me=None`` a plan holds ≈ ``workers·m/(r·d̄)`` symbols (≈ 95,000 at m = 1000, ≈ 7·10⁶ at
-m = 10,000), hence :func:`_sparse_buffer` for its lazily written supports.
+**Plans and simulation.**  :meth:`LT.plan` (what the runtime executes) materialises every
+worker's list: degrees (Walker alias table) and costs are computed up front, supports lazily
+through :attr:`Plan.filler`.  With ``me=None`` that is ≈ ``workers·m/(r·d̄)`` symbols (≈ 95,000
+at m = 1000, ≈ 7·10⁶ at m = 10,000), far more than a simulated trial needs: ≈ 1.5·k symbols
+arrive before decoding at m = 1000, ≈ 2.2·k at m = 10,000 (more than the ≈ 1.1·k of a random
+order: cheap, low-degree symbols complete first).  :meth:`LT.fast_latency` therefore never
+builds the plan; it grows every worker's list lazily, from the same streams, up to a time
+horizon ``H`` (each open worker until its last symbol completes after ``H``), so every symbol
+completing by ``H`` is known and their stable time order is exactly the prefix of the plan's
+arrival order.  It peels that prefix; if
+it does not decode, ``H`` is raised (≈ 30 % more expected symbols, and at least to the next
+completion) and the lists are extended.  Completion times are ``X_j + τ·(cumulative cost)``
+with the per-worker cumulative cost, an exact integer, on both paths (:class:`LTPlan`
+overrides :meth:`Plan.finish_times` for that), so the result is bit-for-bit the generic one
+(:func:`~codedcomp.sim.oneshot.simulate_trial` on :meth:`LT.plan`).  Measured time per trial
+of LT-1 (Exp(0.2), τ = 0.005, 2 shared cores): ≈ 4.5 ms at m = 1000, ≈ 12 ms at m = 3000,
+≈ 45–75 ms at m = 10,000 (building the plan instead: ≈ 8, 50 and 700–1200 ms), growing with the
+symbols peeled rather than with the plan's size; about half of it is the peeling itself (plain
+Python lists), the rest the supports it reads and the growth of the lists.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import mmap
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -74,7 +90,14 @@ import numpy as np
 from ...errors import check
 from .base import Decoder, Plan, Scheme, block_starts
 
-__all__ = ["LT", "PeelingDecoder", "average_degree", "robust_soliton", "sample_distinct"]
+__all__ = [
+    "LT",
+    "LTPlan",
+    "PeelingDecoder",
+    "average_degree",
+    "robust_soliton",
+    "sample_distinct",
+]
 
 
 # --------------------------------------------------------------------------- Robust Soliton
@@ -113,92 +136,15 @@ def robust_soliton(k: int, c: float = 0.03, delta: float = 0.5) -> np.ndarray:
     return _robust_soliton(int(k), float(c), float(delta))
 
 
+@lru_cache(maxsize=64)
+def _average_degree(k: int, c: float, delta: float) -> float:
+    return float(np.dot(np.arange(k + 1), _robust_soliton(k, c, delta)))
+
+
 def average_degree(k: int, c: float = 0.03, delta: float = 0.5) -> float:
     """Mean of the Robust Soliton distribution over ``k`` (the papers' ``d̄_k``, O(log k))."""
-    pmf = robust_soliton(k, c, delta)
-    return float(np.dot(np.arange(k + 1), pmf))
-
-
-# --------------------------------------------------------------------------- sampling
-
-
-def sample_distinct(rng: np.random.Generator, n: int, counts: np.ndarray) -> np.ndarray:
-    """Row ``i`` gets ``counts[i]`` distinct values of ``range(n)``, uniformly; rows concatenated.
-
-    Small rows: draw with replacement, redraw the later copies of repeated values until no row
-    repeats (vectorised over rows).  Rows with ``count > n/4``: the first ``count`` entries of a
-    random permutation (argsort of uniform keys), in row chunks.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    out = np.empty(total, dtype=np.int64)
-    if total == 0:
-        return out
-    if counts.max() > n:
-        raise ValueError(f"sample_distinct: count={int(counts.max())} must be <= n={n}")
-    ptr = np.concatenate(([0], np.cumsum(counts)))
-    large = counts * 4 > n
-    small_rows = np.flatnonzero(~large & (counts > 0))
-    if small_rows.size:
-        c = counts[small_rows]
-        pos = _ranges(ptr[small_rows], c)
-        row = np.repeat(np.arange(small_rows.size, dtype=np.int64), c)
-        vals = rng.integers(n, size=pos.size, dtype=np.int64)
-        live = np.arange(pos.size)  # entries of rows that may still repeat
-        while live.size:
-            key = row[live] * n + vals[live]
-            srt = np.argsort(key, kind="stable")
-            ks = key[srt]
-            rep = srt[1:][ks[1:] == ks[:-1]]  # later copies (stable: later positions)
-            if rep.size == 0:
-                break
-            vals[live[rep]] = rng.integers(n, size=rep.size, dtype=np.int64)
-            bad_rows = np.unique(row[live[rep]])
-            live = live[np.isin(row[live], bad_rows)]
-        out[pos] = vals
-    large_rows = np.flatnonzero(large)
-    if large_rows.size:
-        per_chunk = max(1, (1 << 22) // n)
-        for a in range(0, large_rows.size, per_chunk):
-            rows = large_rows[a : a + per_chunk]
-            perm = np.argsort(rng.random((rows.size, n)), axis=1)
-            c = counts[rows]
-            take = np.arange(n)[None, :] < c[:, None]
-            out[_ranges(ptr[rows], c)] = perm[take]
-    return out
-
-
-def _sparse_buffer(n: int) -> np.ndarray:
-    """Uninitialised int64 array of length ``n`` whose untouched pages cost no memory.
-
-    Lazy supports are written at scattered offsets of a large ``sup_idx``.  With transparent
-    huge pages set to "always" (common on Linux), every such write to a fresh ``np.empty``
-    faults in and zeroes a whole 2 MiB page: at m = 10,000 that touched the entire ~800 MB
-    array (0.7 s, +800 MB RSS per plan).  A private anonymous mapping advised
-    ``MADV_NOHUGEPAGE`` faults in 4 KiB pages only (measured 0.12 s, +100 MB).
-    """
-    nbytes = 8 * n
-    advice = getattr(mmap, "MADV_NOHUGEPAGE", None)
-    if nbytes < (1 << 25) or advice is None:  # small arrays: a few huge pages at most
-        return np.empty(n, dtype=np.int64)
-    buf = mmap.mmap(-1, nbytes)
-    buf.madvise(advice)
-    return np.frombuffer(buf, dtype=np.int64)
-
-
-def _chunks(k: int) -> tuple[int, int]:
-    """Fill-request sizes of :meth:`LT.decode_point`: first chunk, then every next one."""
-    return int(1.1 * k) + 16, max(16, k // 4)
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + l)`` over ``zip(starts, lengths)``."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.arange(total, dtype=np.int64) + np.repeat(np.asarray(starts) - offs, lengths)
+    robust_soliton(k, c, delta)  # validates
+    return _average_degree(int(k), float(c), float(delta))
 
 
 @lru_cache(maxsize=64)
@@ -224,46 +170,317 @@ def _alias(k: int, c: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
-class _Sampler:
-    """Degrees and group-size-class counts of LT symbols over groups ``symbol_start``."""
+# --------------------------------------------------------------------------- counter-based streams
 
-    def __init__(self, symbol_start: np.ndarray, c: float, delta: float) -> None:
-        sizes = np.diff(symbol_start)
-        self.k = len(sizes)
-        self.class_size, self.class_of = np.unique(sizes, return_inverse=True)
-        self.class_n = np.bincount(self.class_of, minlength=len(self.class_size))
-        self.members = [np.flatnonzero(self.class_of == j) for j in range(len(self.class_size))]
-        pmf = robust_soliton(self.k, c, delta)
-        self.prob, self.alias = _alias(self.k, float(c), float(delta))
-        self.mean_degree = float(np.dot(np.arange(self.k + 1), pmf))
-        self.mean_cost = self.mean_degree * float(sizes.mean())
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_ONE = np.uint64(1)
 
-    def sample(
-        self, rng: np.random.Generator, n: int
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        """(degree, class counts (n, classes) or None for one class, cost) of ``n`` symbols."""
-        x = rng.random(n)
+
+def _stream(seed: Any, ctr: np.ndarray) -> np.ndarray:
+    """Output ``ctr`` (0-based) of the SplitMix64 streams seeded ``seed`` (uint64, broadcast).
+
+    ``ctr`` must be an array (so the result is one and the arithmetic wraps silently).
+    """
+    z = (np.asarray(ctr).astype(np.uint64) + _ONE) * _GAMMA + np.asarray(seed, dtype=np.uint64)
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _unit(h: np.ndarray) -> np.ndarray:
+    """Uniform doubles in [0, 1) from the top 53 bits of ``h``."""
+    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def _below(h: np.ndarray, n: int) -> np.ndarray:
+    """Integers in ``range(n)`` from ``h`` (bias ≤ n/2⁵³)."""
+    return np.minimum((_unit(h) * n).astype(np.int64), n - 1)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + l)`` over ``zip(starts, lengths)``."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offs = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.arange(total, dtype=np.int64) + np.repeat(np.asarray(starts) - offs, lengths)
+
+
+def _distinct(keys: np.ndarray, n: int, counts: np.ndarray) -> np.ndarray:
+    """Row ``i`` gets ``counts[i]`` distinct values of ``range(n)`` from stream ``keys[i]``.
+
+    Each row is a pure function of its key and count (rows never share draws), see
+    :func:`sample_distinct`.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    out = np.empty(total, dtype=np.int64)
+    if total == 0:
+        return out
+    if counts.max() > n:
+        raise ValueError(f"sample_distinct: count={int(counts.max())} must be <= n={n}")
+    keys = np.asarray(keys, dtype=np.uint64)
+    ptr = np.concatenate(([0], np.cumsum(counts)))
+    large = counts * 4 > n
+    small_rows = np.flatnonzero(~large & (counts > 0))
+    if small_rows.size:
+        c = counts[small_rows]
+        skeys = keys[small_rows]
+        pos = _ranges(ptr[small_rows], c)
+        row = np.repeat(np.arange(small_rows.size, dtype=np.int64), c)
+        vals = _below(_stream(skeys[row], _ranges(np.zeros_like(c), c)), n)
+        nxt = c.copy()  # next unused output of each row's stream
+        live = np.arange(pos.size)  # entries of rows that may still repeat
+        while live.size:
+            key = row[live] * n + vals[live]
+            srt = np.argsort(key, kind="stable")
+            ks = key[srt]
+            rep = np.sort(live[srt[1:][ks[1:] == ks[:-1]]])  # later copies, in row order
+            if rep.size == 0:
+                break
+            rr = row[rep]
+            first = np.flatnonzero(np.concatenate(([True], rr[1:] != rr[:-1])))
+            rank = np.arange(rep.size) - np.repeat(first, np.diff(np.append(first, rep.size)))
+            vals[rep] = _below(_stream(skeys[rr], nxt[rr] + rank), n)
+            nxt += np.bincount(rr, minlength=nxt.size)
+            bad = np.zeros(nxt.size, dtype=bool)
+            bad[rr] = True
+            live = live[bad[row[live]]]
+        out[pos] = vals
+    large_rows = np.flatnonzero(large)
+    if large_rows.size:
+        per_chunk = max(1, (1 << 20) // n)
+        cols = np.arange(n)
+        for a in range(0, large_rows.size, per_chunk):
+            rows = large_rows[a : a + per_chunk]
+            perm = np.argsort(_stream(keys[rows, None], cols[None, :]), axis=1, kind="stable")
+            c = counts[rows]
+            out[_ranges(ptr[rows], c)] = perm[cols[None, :] < c[:, None]]
+    return out
+
+
+def sample_distinct(rng: np.random.Generator, n: int, counts: np.ndarray) -> np.ndarray:
+    """Row ``i`` gets ``counts[i]`` distinct values of ``range(n)``, uniformly; rows concatenated.
+
+    Each row draws from its own SplitMix64 stream keyed from ``rng`` (one key per row).  Small
+    rows: draw with replacement, redraw the later copies of repeated values from the row's next
+    outputs until the row has no repeat (vectorised over rows).  Rows with ``count > n/4``: the
+    first ``count`` entries of a random permutation (argsort of the row's first ``n`` outputs).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    keys = rng.integers(0, 2**64, size=counts.size, dtype=np.uint64)
+    return _distinct(keys, n, counts)
+
+
+# --------------------------------------------------------------------------- the random code
+
+
+class _Code:
+    """One plan's random code: symbol ``b`` of worker ``j`` is a pure function of ``(j, b)``.
+
+    The only draw from ``rng`` is the two keys (degree streams, symbol streams).
+    """
+
+    def __init__(self, scheme: LT, m: int, workers: int, rng: np.random.Generator) -> None:
+        self.m = m
+        self.workers = workers
+        self.symbol_start = scheme.groups(m, workers)
+        self.sizes = np.diff(self.symbol_start)
+        self.k = len(self.sizes)
+        uniform = bool((self.sizes == self.sizes[0]).all())
+        self.size = float(self.sizes[0]) if uniform else None
+        self.prob, self.alias = _alias(self.k, scheme.c, scheme.delta)
+        self.mean_degree = _average_degree(self.k, scheme.c, scheme.delta)
+        self.mean_cost = self.mean_degree * float(self.sizes.mean())
+        self.count: np.ndarray | None = None  # symbols per worker when ``me`` is given
+        if scheme.me is not None:
+            self.count = np.full(workers, scheme.me // workers, dtype=np.int64)
+            self.count[: scheme.me % workers] += 1
+        self.keys = rng.integers(0, 2**64, size=2, dtype=np.uint64)
+
+    def degrees(self, rows: np.ndarray, widths: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Degrees of symbols ``b`` of workers ``repeat(rows, widths)`` (Robust Soliton, alias
+        method on one uniform: index and fractional part)."""
+        x = _unit(_stream(np.repeat(_stream(self.keys[0], rows), widths), b))
         x *= self.k
-        i = x.astype(np.int64)
-        np.minimum(i, self.k - 1, out=i)
-        x -= i  # the fractional part: a second uniform, independent of i
-        deg = self.alias[i]
-        np.copyto(deg, i, where=x < self.prob[i])
+        i = np.minimum(x.astype(np.int64), self.k - 1)
+        x -= i
+        deg = np.where(x < self.prob[i], i, self.alias[i])
         deg += 1
-        n_cls = len(self.class_size)
-        if n_cls == 1:
-            return deg, None, deg * float(self.class_size[0])
-        counts = np.empty((n, n_cls), dtype=np.int64)
-        left_draw = deg
-        left_pool = self.k
-        for j in range(n_cls - 1):
-            nj = int(self.class_n[j])
-            cj = rng.hypergeometric(nj, left_pool - nj, left_draw)
-            counts[:, j] = cj
-            left_draw = left_draw - cj
-            left_pool -= nj
-        counts[:, n_cls - 1] = left_draw
-        return deg, counts, (counts @ self.class_size).astype(float)
+        return deg
+
+    def supports(self, j: np.ndarray, b: np.ndarray, deg: np.ndarray) -> np.ndarray:
+        """Concatenated supports of symbols ``(j, b)`` with degrees ``deg``."""
+        return _distinct(_stream(_stream(self.keys[1], j), b), self.k, deg)
+
+    def costs(self, j: np.ndarray, b: np.ndarray, deg: np.ndarray) -> np.ndarray:
+        if self.size is not None:
+            return deg * self.size
+        if deg.size == 0:
+            return np.zeros(0)
+        sizes = self.sizes[self.supports(j, b, deg)]
+        return np.add.reduceat(sizes, np.cumsum(deg) - deg).astype(float)
+
+
+class _Lists:
+    """The prefix of every worker's symbol list generated so far, grown on demand."""
+
+    def __init__(self, code: _Code) -> None:
+        self.code = code
+        self.n = np.zeros(code.workers, dtype=np.int64)  # symbols generated per worker
+        self.spent = np.zeros(code.workers)  # their total cost (an exact integer)
+        self.done = np.zeros(code.workers, dtype=bool)  # the whole list is generated
+
+    def grow(
+        self, rows: np.ndarray, widths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Up to ``widths[i] >= 1`` more symbols of open worker ``rows[i]``.
+
+        Returns the symbols kept (``j``, ``b``, degree, cost, cumulative cost of worker ``j``
+        up to and including the symbol), grouped by row; rows whose list ends are marked done.
+        """
+        code = self.code
+        j = np.repeat(rows, widths)
+        b = _ranges(self.n[rows], widths)
+        deg = code.degrees(rows, widths, b)
+        cost = code.costs(j, b, deg)
+        ends = np.cumsum(widths)
+        starts = ends - widths
+        cs = np.cumsum(cost)
+        prev = np.concatenate(([0.0], cs[ends[:-1] - 1]))
+        cum = cs - np.repeat(prev - self.spent[rows], widths)  # exact: integer costs
+        if code.count is None:
+            keep = cum - cost < code.m  # up to the symbol that reaches m units
+        else:
+            keep = b < code.count[j]
+        kept = np.add.reduceat(keep.astype(np.int64), starts)  # keep is a prefix of each row
+        self.n[rows] += kept
+        has = kept > 0
+        self.spent[rows[has]] = cum[(starts + kept - 1)[has]]
+        if code.count is None:
+            self.done[rows] = self.spent[rows] >= code.m
+        else:
+            self.done[rows] = self.n[rows] >= code.count[rows]
+        return j[keep], b[keep], deg[keep], cost[keep], cum[keep]
+
+
+class LTPlan(Plan):
+    """An LT :class:`Plan`; completion times use per-worker cumulative costs.
+
+    ``X_j + τ·C_jb`` with ``C_jb`` the cost of worker ``j``'s tasks ``0..b`` (an exact integer)
+    — the same number the base class computes up to rounding, and bit-for-bit what
+    :meth:`LT.fast_latency` computes from its lazily generated lists.
+    """
+
+    def finish_times(self, x: np.ndarray, tau: float) -> np.ndarray:
+        counts = np.diff(self.worker_ptr)
+        cum = np.cumsum(self.cost)
+        before = np.concatenate(([0.0], cum))[self.worker_ptr[:-1]]
+        local = cum - np.repeat(before, counts)
+        return np.repeat(np.asarray(x, dtype=float), counts) + tau * local
+
+
+# --------------------------------------------------------------------------- peeling
+
+
+class _Peeling:
+    """Peeling on indices (module docstring): the core of every LT decode and stop search."""
+
+    __slots__ = ("by", "deg", "k", "known", "n_known", "order", "ssum", "waiting")
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.n_known = 0
+        self.known = bytearray(k)
+        self.waiting: list[list[int] | None] = [[] for _ in range(k)]
+        self.deg: list[int] = []  # remaining degree per registered symbol (local id)
+        self.ssum: list[int] = []  # sum of its remaining unknown group ids
+        self.by = [-1] * k  # local id of the symbol that recovered each group
+        self.order: list[int] = []  # groups in recovery order
+
+    def push(self, sups: list[list[int]], *, stop: bool = False) -> int | None:
+        """Register symbols with supports ``sups`` (local ids follow on) and peel.
+
+        ``stop=False``: register all, then peel breadth-first.  ``stop=True``: peel after every
+        symbol and return ``i + 1`` as soon as ``sups[i]`` completes the recovery (``None`` if
+        none does).  The ripple is a FIFO (breadth-first peeling keeps the weights small).
+        """
+        known, waiting, deg, ssum, by, order = (
+            self.known,
+            self.waiting,
+            self.deg,
+            self.ssum,
+            self.by,
+            self.order,
+        )
+        k, n_known = self.k, self.n_known
+        ripple: list[int] = []
+        head = 0
+        i = 0
+        while True:
+            while head < len(ripple):  # peel
+                sid = ripple[head]
+                head += 1
+                if deg[sid] != 1:
+                    continue
+                g = ssum[sid]
+                known[g] = 1
+                by[g] = sid
+                order.append(g)
+                n_known += 1
+                wl = waiting[g]
+                waiting[g] = None
+                for o in wl:  # type: ignore[union-attr]
+                    dd = deg[o] - 1
+                    deg[o] = dd
+                    ssum[o] -= g
+                    if dd == 1:
+                        ripple.append(o)
+            if stop and i and n_known == k:
+                self.n_known = n_known
+                return i
+            if i == len(sups):
+                self.n_known = n_known
+                return None
+            while i < len(sups):  # register: all of them, or up to the next degree-1 symbol
+                sid = len(deg)
+                d = 0
+                s = 0
+                for g in sups[i]:
+                    if not known[g]:
+                        d += 1
+                        s += g
+                        waiting[g].append(sid)  # type: ignore[union-attr]
+                deg.append(d)
+                ssum.append(s)
+                i += 1
+                if d == 1:
+                    ripple.append(sid)
+                    if stop:
+                        break
+
+
+def _split(flat: np.ndarray, lens: np.ndarray) -> list[list[int]]:
+    """``flat`` cut into consecutive lists of lengths ``lens``."""
+    if lens.size == 0:
+        return []
+    values: list[int] = flat.tolist()
+    ends: list[int] = np.cumsum(lens).tolist()
+    return [values[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _plan_supports(plan: Plan, tasks: np.ndarray) -> list[list[int]]:
+    """Supports of ``tasks`` as lists, filling lazy ones first (one vectorised fetch)."""
+    plan.fill(tasks)
+    lo = plan.sup_ptr[tasks]
+    lens = plan.sup_ptr[tasks + 1] - lo
+    return _split(plan.sup_idx[_ranges(lo, lens)], lens)
 
 
 # --------------------------------------------------------------------------- decoder
@@ -283,16 +500,10 @@ class PeelingDecoder(Decoder):
     def __init__(self, plan: Plan) -> None:
         super().__init__(plan)
         self.k = plan.n_symbols
-        self._n_known = 0
-        self._known = bytearray(self.k)
-        self._waiting: list[list[int] | None] = [[] for _ in range(self.k)]
-        self._deg: list[int] = []  # remaining degree per received symbol (local id)
-        self._sum: list[int] = []  # sum of remaining unknown group ids per received symbol
+        self._peeling = _Peeling(self.k)
         self._sups: list[list[int]] = []
         self._values: list[Any] = []
         self._pending: list[int] = []  # tasks received but not yet peeled
-        self._by = [-1] * self.k  # local id of the symbol that recovered each group
-        self._order: list[int] = []  # groups in recovery order
 
     def _add(self, task: int, value: np.ndarray | None) -> None:
         # Peeling is deferred to the next ``ready`` query that could succeed: fewer than k
@@ -301,115 +512,49 @@ class PeelingDecoder(Decoder):
         self._values.append(value)
 
     def _supports(self, pending: list[int]) -> list[list[int]]:
-        """Supports of ``pending`` tasks as lists (one vectorised fetch for a large batch)."""
-        plan = self.plan
+        if len(pending) > 8:  # e.g. the first k results: one vectorised fetch
+            return _plan_supports(self.plan, np.array(pending, dtype=np.int64))
+        plan = self.plan  # one result per `ready` query (the common case): no array machinery
+        if plan.filled is not None:
+            need = [t for t in pending if not plan.filled[t]]
+            if need:
+                plan.fill(np.array(need, dtype=np.int64))
         ptr, idx = plan.sup_ptr, plan.sup_idx
-        if len(pending) == 1:  # one result per `ready` query: the common case after k
-            t = pending[0]
-            if plan.filled is not None and not plan.filled[t]:
-                plan.fill(np.array(pending, dtype=np.int64))
-            return [idx[ptr[t] : ptr[t + 1]].tolist()]
-        if len(pending) <= 8:  # e.g. one result per `ready` query: skip the array machinery
-            if plan.filled is not None:
-                need = [t for t in pending if not plan.filled[t]]
-                if need:
-                    plan.fill(np.array(need, dtype=np.int64))
-            return [idx[ptr[t] : ptr[t + 1]].tolist() for t in pending]
-        tasks = np.array(pending, dtype=np.int64)
-        plan.fill(tasks)
-        lo = ptr[tasks]
-        lens = ptr[tasks + 1] - lo
-        flat: list[int] = idx[_ranges(lo, lens)].tolist()
-        ends: list[int] = np.cumsum(lens).tolist()
-        return [flat[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        return [idx[ptr[t] : ptr[t + 1]].tolist() for t in pending]
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        new_sups = self._supports(self._pending)
-        self._pending.clear()
-        known, waiting, deg, ssum, sups = (
-            self._known,
-            self._waiting,
-            self._deg,
-            self._sum,
-            self._sups,
-        )
-        ripple: list[int] = []
-        for sup in new_sups:
-            sid = len(deg)
-            d = 0
-            s = 0
-            for g in sup:
-                if not known[g]:
-                    d += 1
-                    s += g
-                    waiting[g].append(sid)  # type: ignore[union-attr]
-            deg.append(d)
-            ssum.append(s)
-            sups.append(sup)
-            if d == 1:
-                ripple.append(sid)
-        if ripple:
-            self._peel(ripple)
-
-    def _peel(self, ripple: list[int]) -> None:
-        deg, ssum, known, waiting, by, order = (
-            self._deg,
-            self._sum,
-            self._known,
-            self._waiting,
-            self._by,
-            self._order,
-        )
-        n_known = self._n_known
-        head = 0
-        while head < len(ripple):  # FIFO: breadth-first peeling keeps the weights small
-            sid = ripple[head]
-            head += 1
-            if deg[sid] != 1:
-                continue
-            g = ssum[sid]
-            known[g] = 1
-            by[g] = sid
-            order.append(g)
-            n_known += 1
-            wl = waiting[g]
-            waiting[g] = None
-            for o in wl:  # type: ignore[union-attr]
-                dd = deg[o] - 1
-                deg[o] = dd
-                ssum[o] -= g
-                if dd == 1:
-                    ripple.append(o)
-        self._n_known = n_known
+        if self._pending:
+            sups = self._supports(self._pending)
+            self._pending.clear()
+            self._sups.extend(sups)
+            self._peeling.push(sups)
 
     @property
     def n_known(self) -> int:
         """Number of groups recovered so far."""
         self._flush()
-        return self._n_known
+        return self._peeling.n_known
 
     @property
     def order(self) -> list[int]:
         """Recovered groups, in recovery order."""
         self._flush()
-        return self._order
+        return self._peeling.order
 
     @property
     def ready(self) -> bool:
         if self.received < self.k:  # each recovered group needs its own symbol
             return False
-        if self._pending:
-            self._flush()
-        return self._n_known == self.k
+        self._flush()
+        return self._peeling.n_known == self.k
 
     def _missing(self) -> str:
         self._flush()
-        waiting = sum(1 for d in self._deg if d > 1)
+        waiting = sum(1 for d in self._peeling.deg if d > 1)
         return (
-            f"{self.k - self._n_known} of {self.k} LT groups still unrecovered; {waiting} "
-            f"received symbol(s) waiting with degree > 1 (peeling stalled: need more symbols)"
+            f"{self.k - self._peeling.n_known} of {self.k} LT groups still unrecovered; "
+            f"{waiting} received symbol(s) waiting with degree > 1 (peeling stalled: need more "
+            "symbols)"
         )
 
     def weights(self) -> dict[int, int]:
@@ -422,8 +567,8 @@ class PeelingDecoder(Decoder):
         self._flush()
         adj = [1] * self.k
         w: dict[int, int] = {}
-        by, sups = self._by, self._sups
-        for g in reversed(self._order):
+        by, sups = self._peeling.by, self._sups
+        for g in reversed(self._peeling.order):
             a = adj[g]
             if a == 0:
                 continue
@@ -458,12 +603,27 @@ class PeelingDecoder(Decoder):
 # --------------------------------------------------------------------------- scheme
 
 
+def _chunks(k: int) -> tuple[int, int]:
+    """Supports fetched by :meth:`LT.decode_point`: first chunk, then every next one."""
+    return int(1.1 * k) + 16, max(16, k // 4)
+
+
+def _horizon(xs: np.ndarray, csum: np.ndarray, budget: float) -> float:
+    """Smallest ``H`` with ``Σ_j max(0, H − x_j) >= budget`` (``xs`` sorted, ``csum`` its cumsum).
+
+    With ``budget = n·τ·(mean cost)`` about ``n`` symbols complete by ``H`` (water filling).
+    """
+    h = (budget + csum) / np.arange(1, xs.size + 1)
+    ok = np.append(h[:-1] <= xs[1:], True)
+    return float(h[int(np.argmax(ok))])
+
+
 class LT(Scheme):
     """LT-r coded computing (paper 001 §III-B/C); see the module docstring.
 
     ``r``: functions-blocks per LT group (LT-1, LT-2, ...); ``c``, ``delta``: Robust Soliton
     parameters (Luby 2002); ``me``: total encoded symbols (``None``: each worker holds symbols
-    up to a cumulative cost of ``m`` units).
+    until its cumulative cost reaches ``m`` units).
     """
 
     name = "lt"
@@ -510,85 +670,63 @@ class LT(Scheme):
         k = -(-workers // self.r)
         return blocks[np.minimum(np.arange(k + 1) * self.r, workers)]
 
-    def plan(self, m: int, workers: int, rng: np.random.Generator) -> Plan:
+    def _width(self, code: _Code) -> int:
+        """Symbols generated per worker and round when building whole lists."""
+        if code.count is not None:
+            return max(1, int(code.count.max()))
+        return int(1.25 * code.m / code.mean_cost) + 4
+
+    def plan(self, m: int, workers: int, rng: np.random.Generator) -> LTPlan:
         self.validate(m, workers)
-        symbol_start = self.groups(m, workers)
-        sampler = _Sampler(symbol_start, self.c, self.delta)
-        if self.me is not None:
-            per = np.full(workers, self.me // workers, dtype=np.int64)
-            per[: self.me % workers] += 1
-            deg, counts, cost = sampler.sample(rng, self.me)
-        else:
-            deg, counts, cost, per = self._capped(sampler, m, workers, rng)
-        fill_rng = np.random.default_rng(int(rng.integers(2**63)))
-        n_tasks = len(deg)
+        code = _Code(self, m, workers, rng)
+        lists = _Lists(code)
+        width = self._width(code)
+        per_chunk = max(1, (1 << 20) // width)  # workers per batch (bounds temporary memory)
+        degs: list[np.ndarray] = []
+        costs: list[np.ndarray] = []
+        for a in range(0, workers, per_chunk):
+            chunk = np.arange(a, min(workers, a + per_chunk))
+            parts = []
+            rows = chunk
+            while rows.size:
+                widths = np.full(rows.size, width, dtype=np.int64)
+                if code.count is not None:
+                    widths = code.count[rows] - lists.n[rows]
+                parts.append(lists.grow(rows, widths))
+                rows = rows[~lists.done[rows]]
+            ptr = np.concatenate(([0], np.cumsum(lists.n[chunk])))
+            deg = np.empty(int(ptr[-1]), dtype=np.int64)
+            cost = np.empty(int(ptr[-1]))
+            for j, b, d, c, _ in parts:  # worker-major order
+                pos = ptr[j - a] + b
+                deg[pos] = d
+                cost[pos] = c
+            degs.append(deg)
+            costs.append(cost)
+        all_deg = np.concatenate(degs)
+        n_tasks = all_deg.size
+        worker_ptr = np.concatenate(([0], np.cumsum(lists.n))).astype(np.int64)
         sup_ptr = np.zeros(n_tasks + 1, dtype=np.int64)
-        np.cumsum(deg, out=sup_ptr[1:])
+        np.cumsum(all_deg, out=sup_ptr[1:])
 
         def filler(plan: Plan, tasks: np.ndarray) -> None:
-            base = plan.sup_ptr[tasks]
-            if counts is None:
-                cj = plan.sup_ptr[tasks + 1] - base
-                plan.sup_idx[_ranges(base, cj)] = sample_distinct(fill_rng, sampler.k, cj)
-                return
-            for j, members in enumerate(sampler.members):
-                cj = counts[tasks, j]
-                if cj.any():
-                    local = sample_distinct(fill_rng, len(members), cj)
-                    plan.sup_idx[_ranges(base, cj)] = members[local]
-                base = base + cj
+            j = np.searchsorted(worker_ptr, tasks, side="right") - 1
+            lo = plan.sup_ptr[tasks]
+            deg = plan.sup_ptr[tasks + 1] - lo
+            plan.sup_idx[_ranges(lo, deg)] = code.supports(j, tasks - worker_ptr[j], deg)
 
-        return Plan(
+        return LTPlan(
             m=m,
             n_workers=workers,
-            symbol_start=symbol_start,
-            worker_ptr=np.concatenate(([0], np.cumsum(per))).astype(np.int64),
+            symbol_start=code.symbol_start,
+            worker_ptr=worker_ptr,
             sup_ptr=sup_ptr,
-            sup_idx=_sparse_buffer(int(sup_ptr[-1])),
-            cost=cost,
+            sup_idx=np.empty(int(sup_ptr[-1]), dtype=np.int64),
+            cost=np.concatenate(costs),
             filled=np.zeros(n_tasks, dtype=bool),
             filler=filler,
-            info={
-                "k": sampler.k,
-                "r": self.r,
-                "average_degree": sampler.mean_degree,
-                "me": n_tasks,
-            },
+            info={"k": code.k, "r": self.r, "average_degree": code.mean_degree, "me": n_tasks},
         )
-
-    def _capped(
-        self, sampler: _Sampler, m: int, workers: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
-        """Per worker: symbols while the cumulative cost stays ``<= m`` (``me=None``).
-
-        Samples a (workers, width) block with width ≈ 1.25× the mean count, then further
-        blocks for the rows whose cost has not yet exceeded ``m``.
-        """
-        width = int(1.25 * m / sampler.mean_cost) + 4
-        deg, counts, cost = sampler.sample(rng, workers * width)
-        cum = np.cumsum(cost.reshape(workers, width), axis=1)
-        keep = cum <= m
-        per = keep.sum(axis=1)
-        flat_keep = keep.ravel()
-        deg, cost = deg[flat_keep], cost[flat_keep]
-        counts = None if counts is None else counts[flat_keep]
-        spent = cum[:, -1]
-        rows = np.flatnonzero(spent <= m)
-        while rows.size:  # a few rows have not yet exceeded m: append to their lists
-            d2, c2, k2 = sampler.sample(rng, rows.size * width)
-            cum2 = np.cumsum(k2.reshape(rows.size, width), axis=1) + spent[rows, None]
-            keep2 = cum2 <= m
-            per2 = keep2.sum(axis=1)
-            at = np.repeat(np.cumsum(per)[rows], per2)  # after each row's current list
-            flat2 = keep2.ravel()
-            deg = np.insert(deg, at, d2[flat2])
-            cost = np.insert(cost, at, k2[flat2])
-            if counts is not None and c2 is not None:
-                counts = np.insert(counts, at, c2[flat2], axis=0)
-            per[rows] += per2
-            spent[rows] = cum2[:, -1]
-            rows = rows[cum2[:, -1] <= m]
-        return deg, counts, cost, per
 
     def decoder(self, plan: Plan) -> PeelingDecoder:
         return PeelingDecoder(plan)
@@ -596,53 +734,14 @@ class LT(Scheme):
     def decode_point(self, plan: Plan, order: np.ndarray) -> int | None:
         """Peel the supports in arrival order; fill lazy supports in chunks of ``order``."""
         order = np.asarray(order, dtype=np.int64)
-        k = plan.n_symbols
-        known = bytearray(k)
-        waiting: list[list[int]] = [[] for _ in range(k)]
-        deg: list[int] = []
-        ssum: list[int] = []
-        n_known = 0
+        peeling = _Peeling(plan.n_symbols)
         pos = 0
-        chunk, step = _chunks(k)
+        chunk, step = _chunks(plan.n_symbols)
         while pos < order.size:
             tasks = order[pos : pos + chunk]
-            plan.fill(tasks)
-            lo = plan.sup_ptr[tasks]
-            lens = plan.sup_ptr[tasks + 1] - lo
-            flat: list[int] = plan.sup_idx[_ranges(lo, lens)].tolist()
-            ends: list[int] = np.cumsum(lens).tolist()
-            start = 0
-            for i, end in enumerate(ends):
-                sid = len(deg)
-                d = 0
-                s = 0
-                for g in flat[start:end]:
-                    if not known[g]:
-                        d += 1
-                        s += g
-                        waiting[g].append(sid)
-                start = end
-                deg.append(d)
-                ssum.append(s)
-                if d != 1:
-                    continue
-                ripple = [sid]
-                while ripple:
-                    q = ripple.pop()
-                    if deg[q] != 1:
-                        continue
-                    g = ssum[q]
-                    known[g] = 1
-                    n_known += 1
-                    for o in waiting[g]:
-                        dd = deg[o] - 1
-                        deg[o] = dd
-                        ssum[o] -= g
-                        if dd == 1:
-                            ripple.append(o)
-                    waiting[g] = []
-                if n_known == k:
-                    return pos + i + 1
+            n = peeling.push(_plan_supports(plan, tasks), stop=True)
+            if n is not None:
+                return pos + n
             pos += tasks.size
             chunk = step
         return None
@@ -650,36 +749,73 @@ class LT(Scheme):
     def fast_latency(
         self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Trial by trial as :func:`~codedcomp.sim.oneshot.simulate_trial`, sorting less.
-
-        Only the earliest ``4k`` arrivals are sorted (``np.partition`` then a stable sort of
-        that prefix, ties included): it is the exact prefix of the full stable arrival order.
-        If they do not decode, the trial is replayed from a copy of its generator with the full
-        order, so the result is identical to the generic path in every case.
-        """
+        """Trial by trial, identical to :func:`~codedcomp.sim.oneshot.simulate_trial` on
+        :meth:`plan`, without building the plan: lists grow lazily up to a time horizon
+        (module docstring)."""
         trials, workers = x.shape
+        self.validate(m, workers)
         latency = np.full(trials, np.inf)
         received = np.zeros(trials, dtype=np.int64)
         for t in range(trials):
-            replay = copy.deepcopy(rngs[t])
-            plan = self.plan(m, workers, rngs[t])
-            times = plan.finish_times(x[t], tau)
-            first, step = _chunks(plan.n_symbols)
-            lead = first + step * -(-max(0, 4 * plan.n_symbols - first) // step)
-            if lead < times.size:
-                thr = np.partition(times, lead - 1)[lead - 1]
-                cand = np.flatnonzero(times <= thr)
-                order = cand[np.argsort(times[cand], kind="stable")][:lead]
-                n = self.decode_point(plan, order)
-                if n is None:
-                    plan = self.plan(m, workers, replay)
-                    times = plan.finish_times(x[t], tau)
-                    order = np.argsort(times, kind="stable")
-                    n = self.decode_point(plan, order)
-            else:
-                order = np.argsort(times, kind="stable")
-                n = self.decode_point(plan, order)
+            xt = np.asarray(x[t], dtype=float)
+            if np.isfinite(xt).all():
+                code = _Code(self, m, workers, rngs[t])
+                latency[t], received[t] = self._first_decodable(code, xt, tau)
+                continue
+            plan = self.plan(m, workers, rngs[t])  # workers that never start: no horizon
+            times = plan.finish_times(xt, tau)
+            order = np.argsort(times, kind="stable")
+            n = self.decode_point(plan, order)
             if n is not None:
-                latency[t] = times[order[n - 1]]
-                received[t] = n
+                latency[t], received[t] = times[order[n - 1]], n
         return latency, received
+
+    def _first_decodable(self, code: _Code, x: np.ndarray, tau: float) -> tuple[float, int]:
+        """(latency, received) of one trial; ``(inf, 0)`` if never decodable."""
+        lists = _Lists(code)
+        peeling = _Peeling(code.k)
+        xs = np.sort(x)
+        csum = np.cumsum(xs)
+        unit = tau * code.mean_cost  # mean time per symbol
+        cap = self._width(code)
+        want = 1.1 * code.k + 16  # symbols expected by the horizon
+        horizon = _horizon(xs, csum, want * unit)
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+        pool = (empty_f, empty_i, empty_i, empty_i)  # generated, not yet consumed: t, j, b, deg
+        consumed = 0
+        while True:
+            parts = [pool]
+            while True:  # every open worker: generate until its last symbol ends after H
+                lb = x + tau * lists.spent
+                rows = np.flatnonzero((lb <= horizon) & ~lists.done)
+                if rows.size == 0:
+                    break
+                if unit > 0:
+                    est = np.minimum((horizon - lb[rows]) / unit, cap)
+                    widths = (1.5 * est).astype(np.int64) + 2  # early symbols are cheap
+                else:
+                    widths = np.full(rows.size, cap, dtype=np.int64)
+                j, b, deg, _, cum = lists.grow(rows, widths)
+                parts.append((x[j] + tau * cum, j, b, deg))
+            t_all, j_all, b_all, d_all = (np.concatenate(a) for a in zip(*parts, strict=True))
+            now = t_all <= horizon
+            if now.any():  # exactly the next arrivals of the full plan, in stable time order
+                o = np.flatnonzero(now)
+                o = o[np.lexsort((b_all[o], j_all[o], t_all[o]))]
+                deg = d_all[o]
+                sups = _split(code.supports(j_all[o], b_all[o], deg), deg)
+                n = peeling.push(sups, stop=True)
+                if n is not None:
+                    return float(t_all[o[n - 1]]), consumed + n
+                consumed += o.size
+            later = ~now
+            pool = (t_all[later], j_all[later], b_all[later], d_all[later])
+            open_ = ~lists.done
+            if not open_.any() and pool[0].size == 0:
+                return math.inf, 0
+            nxt = min(
+                float(pool[0].min()) if pool[0].size else math.inf,
+                float(lb[open_].min()) if open_.any() else math.inf,
+            )
+            want *= 1.3
+            horizon = max(_horizon(xs, csum, want * unit), nxt)
