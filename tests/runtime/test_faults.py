@@ -213,3 +213,59 @@ def test_pull_queue_reissues_units_of_crashed_workers(any_backend: object) -> No
     crashed = sum(w.state == "crashed" for t in res.traces for w in t.workers)
     assert crashed > 0 and res.failures == 0
     assert res.relative_errors.max() <= 1e-12
+
+
+def test_pull_queue_does_not_hand_a_unit_back_to_the_worker_that_failed_it(
+    thread_backend: object,
+) -> None:
+    # seed 0: only worker 7 is faulty; errors take no modelled time, so it goes idle at once
+    res = codedcomp.run(
+        Poly(40),
+        scheme=["ideal", "lt:r=1"],
+        backend=thread_backend,
+        workers=8,
+        fail="raise:p=0.25",
+        tau=0.01,
+        seed=0,
+        timeout=10,
+        on_error="record",
+    )
+    faulty = [w.worker for w in res["ideal"].traces[0].workers if w.fault]
+    assert faulty == [7]
+    assert res["ideal"].failures == 0, res["ideal"].errors
+    assert res["ideal"].relative_errors[0] <= 1e-12
+    # the faulty worker was fed at most max_errors = 2 units, then no more
+    assert res["ideal"].traces[0].workers[7].submitted <= 2
+
+
+def test_pull_policy_retries_count_distinct_workers() -> None:
+    from codedcomp.runtime.backends.base import Event
+    from codedcomp.runtime.policy import PullPolicy
+
+    p = PullPolicy(3, 3, retries=1, depth=1, max_errors=5)
+    assert p.initial() == {}
+    sub = p.on_event(Event("idle", 0, -1, 0.0))
+    assert sub is not None and [int(t.functions[0]) for t in sub[0]] == [0]
+    # worker 0 fails unit 0 and asks again: it gets a fresh unit, never unit 0 back
+    assert p.on_event(Event("error", 0, 0, 0.0, None, "boom")) is None
+    sub = p.on_event(Event("idle", 0, -1, 0.0))
+    assert sub is not None and [int(t.functions[0]) for t in sub[0]] == [1]
+    # worker 1 takes the retry of unit 0 first; its failure is the 2nd distinct one: lost
+    sub = p.on_event(Event("idle", 1, -1, 0.0))
+    assert sub is not None and [int(t.functions[0]) for t in sub[1]] == [0]
+    p.on_event(Event("error", 1, 0, 0.0, None, "boom"))
+    assert "1 failed on every worker" in p.missing()
+
+
+def test_pull_policy_stops_feeding_a_worker_after_consecutive_errors() -> None:
+    from codedcomp.runtime.backends.base import Event
+    from codedcomp.runtime.policy import PullPolicy
+
+    p = PullPolicy(10, 2, depth=2, max_errors=2)
+    sub = p.on_event(Event("idle", 0, -1, 0.0))
+    assert sub is not None and len(sub[0]) == 2
+    p.on_event(Event("error", 0, 0, 0.0, None, "boom"))
+    p.on_event(Event("error", 0, 1, 0.0, None, "boom"))
+    assert p.on_event(Event("idle", 0, -1, 0.0)) is None  # no longer fed
+    sub = p.on_event(Event("idle", 1, -1, 0.0))  # the healthy worker gets the failed units first
+    assert sub is not None and [int(t.functions[0]) for t in sub[1]] == [0, 1]

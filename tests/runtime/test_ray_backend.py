@@ -136,9 +136,10 @@ def _job(
     faults: dict[int, Fault] | None = None,
     timeout: float = 10.0,
     backend: RayBackend,
+    plan_seed: int = 1,
 ):
     s = make_scheme(scheme)
-    policy = make_policy(s, M, len(delays), np.random.default_rng(1))
+    policy = make_policy(s, M, len(delays), np.random.default_rng(plan_seed))
     x = workload.input(np.random.default_rng(2))
     ex = execute(
         policy,
@@ -186,10 +187,30 @@ def test_first_k_then_cancel_stops_all_work(backend: RayBackend, workload) -> No
     assert max(w.start for w in ex2.trace.workers) < 0.1
 
 
+def _seed_decodable_without(spec: str, dead: set[int]) -> int:
+    """A plan seed whose plan decodes without the workers in ``dead`` (per the simulator)."""
+    s = make_scheme(spec)
+    for seed in range(100):
+        plan = s.plan(M, P, np.random.default_rng(seed))
+        alive = np.flatnonzero(~np.isin(plan.task_worker(), list(dead)))
+        if s.decode_point(plan, alive) is not None:
+            return seed
+    raise AssertionError(f"no decodable {spec} plan without workers {dead}")
+
+
 def test_hang_is_an_erasure_and_blocks_nothing(backend: RayBackend, workload) -> None:
     delays = np.full(P, 0.03)
     faults = {0: Fault("hang", 0), 3: Fault("hang", 1)}
-    ex, exact = _job(workload, "lt:r=1", tau=0.002, delays=delays, faults=faults, backend=backend)
+    seed = _seed_decodable_without("lt:r=1", {0, 3})
+    ex, exact = _job(
+        workload,
+        "lt:r=1",
+        tau=0.002,
+        delays=delays,
+        faults=faults,
+        backend=backend,
+        plan_seed=seed,
+    )
     assert ex.error is None and np.allclose(ex.value, exact, rtol=1e-9)
     assert ex.trace.workers[0].tasks == [] and ex.trace.workers[0].state == "hung"
     assert ex.trace.stop_time < 0.5

@@ -63,10 +63,14 @@ def test_every_scheme_decodes_exactly(spec: str, any_backend: object) -> None:
         timeout=20,
         on_error="record",
     )
-    if spec.startswith("bcc"):  # BCC may fail by design (a batch nobody picked): not an error
-        assert all(e is None or "cannot decode" in e for e in res.errors)
-    else:
-        assert res.failures == 0, res.errors
+    # A random plan may be undecodable even with every result (BCC: a batch nobody picked; LT:
+    # about 0.5 % of plans at k = 12).  The simulator knows which, from the same plan: every
+    # trial it predicts decodable must decode, and every other must fail, saying so.
+    for t, e in enumerate(res.errors):
+        if np.isfinite(res.predicted[t]):
+            assert e is None, e
+        else:
+            assert e is not None and "cannot decode" in e
     ok = np.isfinite(res.relative_errors)
     assert ok.any()
     assert np.all(res.relative_errors[ok] <= 1e-9)
@@ -105,3 +109,24 @@ def test_many_logical_workers_with_injected_delays(local_backend: object) -> Non
         assert r.failures == 0 and r.relative_errors.max() <= 1e-9
         # measured within a few ms of the simulator's prediction on the same delays and plan
         assert abs(r.latencies[0] - r.predicted[0]) < 0.05
+
+
+@pytest.mark.parametrize(
+    "spec", ["uncoded", "rep:r=2", "bcc:d=3", "lt:r=1", "sr:d=3", "sr:d=2,k=4"]
+)
+@pytest.mark.parametrize("m,workers", [(30, 30), (30, 7)])
+def test_initial_queues_are_the_plans_tasks(spec: str, m: int, workers: int) -> None:
+    """The vectorised queues equal ``plan.worker_tasks`` (lazy plans sampled the same way)."""
+    from codedcomp.codes.sums import scheme
+    from codedcomp.runtime.policy import StaticPolicy
+
+    s = scheme(spec)
+    fast = StaticPolicy(s, s.plan(m, workers, np.random.default_rng(7))).initial()
+    ref = s.plan(m, workers, np.random.default_rng(7))
+    for j in range(workers):
+        want = ref.worker_tasks(j)
+        lo = int(ref.worker_ptr[j])
+        assert [t.index for t in fast[j]] == list(range(len(want)))
+        assert [t.cost for t in fast[j]] == [float(c) for c in ref.cost[lo : lo + len(want)]]
+        for got, exp in zip(fast[j], want, strict=True):
+            np.testing.assert_array_equal(got.functions, exp)

@@ -82,3 +82,22 @@ def test_runtime_prediction_is_simulate_delays(spec: str) -> None:
         plan = s.plan(64, 64, substream(trial_sequence(root, t), s.label))
         lat, rec = predict_plan(s, plan, X[t], 0.01)
         assert lat == pytest.approx(sim.latency[t]) and rec == sim.received[t]
+
+
+def test_prediction_gap_compares_the_same_trials() -> None:
+    from codedcomp.runtime.api import RunResult
+
+    inf = float("inf")
+    r = RunResult(
+        scheme="x",
+        values=[None] * 3,
+        latencies=np.array([1.0, 2.0, inf]),  # trial 2 never decoded
+        predicted=np.array([1.1, inf, 9.0]),  # trial 1 predicted not decodable
+        predicted_received=np.zeros(3, dtype=np.int64),
+        received=np.zeros(3, dtype=np.int64),
+        errors=[None, None, "no"],
+        relative_errors=np.full(3, np.nan),
+    )
+    assert r.to_json()["prediction_gap"] == pytest.approx(0.1)  # trial 0 only
+    r.predicted = np.array([inf, inf, 9.0])
+    assert r.to_json()["prediction_gap"] is None

@@ -10,8 +10,10 @@ predicts each trial on the very plan that ran: ``predicted_latency`` beside the 
 ``latency`` (papers 000 §IV and 001 §IV model, eq. 4).  Predictions do not model faults.
 
 Every parameter, spec and the workload's ability to reach the backend are checked before any
-worker starts.  Latency is measured from the job's ``t0`` to the moment the decoder became ready
-(the last needed result arrived and was fed); decoding itself is timed apart (``decode_time``).
+worker starts.  Latency is measured from the job's ``t0`` to the arrival at the master of the
+last result of the smallest decodable prefix of the results, in arrival order (see
+:mod:`.master`); decoding itself is timed apart (``decode_time``).  ``prediction_gap`` compares
+mean predicted and measured latency over the trials where both are finite.
 """
 
 from __future__ import annotations
@@ -83,14 +85,16 @@ class RunResult:
         decode = np.array([t.decode_time for t in self.traces if t.decode_time is not None])
         pred = latency_stats(self.predicted[np.isfinite(self.predicted)])
         meas = latency_stats(self.latencies)
+        both = np.isfinite(self.predicted) & np.isfinite(self.latencies)
         gap = None
-        if pred["mean"] is not None and meas["mean"]:
-            gap = (pred["mean"] - meas["mean"]) / meas["mean"]
+        if both.any():  # compared over the same trials: those both predicted and measured
+            p_mean, m_mean = self.predicted[both].mean(), self.latencies[both].mean()
+            gap = float((p_mean - m_mean) / m_mean) if m_mean > 0 else None
         return {
             "scheme": self.scheme,
             "latency": meas,
             "predicted_latency": pred,
-            "prediction_gap": gap,  # (predicted − measured) / measured, mean latency
+            "prediction_gap": gap,  # (predicted − measured) / measured mean, common trials
             "error": float(errs.max()) if errs.size else None,
             "received": {
                 "mean": float(rec.mean()) if rec.size else None,
@@ -102,7 +106,9 @@ class RunResult:
             "failures": self.failures,
             "decode_time": latency_stats(decode) if decode.size else latency_stats(np.array([])),
             "stop_time": latency_stats(np.array([t.stop_time for t in self.traces])),
-            "wasted_work": float(np.mean([t.wasted_work for t in self.traces])),
+            "wasted_work": (
+                float(np.mean([t.wasted_work for t in self.traces])) if self.traces else None
+            ),
             "errors": sorted({e for e in self.errors if e})[:3],
         }
 

@@ -28,12 +28,15 @@ Command protocol (tuples; the channel is a ``queue.Queue`` or a pipe):
 with ``workers = [(worker, delay, [(index, functions, cost), ...], fault_or_None), ...]`` and
 ``fault = (kind, at)``, ``("go", job_id, t0)``, ``("submit", job_id, worker, tasks)``,
 ``("cancel", job_id)``,
-``("exit",)``.  Outgoing: ``("ev", job_id, [event tuples])`` and ``("stopped", job_id,
-[WorkerStop tuples])``.
+``("exit",)``.  Outgoing: ``("ev", job_id, [event tuples])``, ``("stopped", job_id,
+[WorkerStop tuples])`` and, if the engine was built with ``ack=True``, ``("armed", job_id,
+None)`` once a job's workers are set up (so the master takes ``t0`` only when every host holds
+the job: a host still unpickling a large job would otherwise start its workers late).
 """
 
 from __future__ import annotations
 
+import gc
 import heapq
 import pickle
 import time
@@ -95,8 +98,17 @@ class _Job:
 class Engine:
     """Runs the logical workers of one host (thread or process); see the module docstring."""
 
-    def __init__(self, send: Send, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        send: Send,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        ack: bool = False,
+        freeze_gc: bool = False,
+    ) -> None:
         self.send = send
+        self.ack = ack
+        self.freeze_gc = freeze_gc  # a dedicated host process: see _start_job
         self.clock = clock
         self.jobs: dict[str, _Job] = {}
         self.heap: list[tuple[float, int, str, int]] = []
@@ -170,6 +182,13 @@ class Engine:
         self.jobs[job_id] = job
         for worker, delay, tasks, fault in workers:
             job.workers[worker] = _Worker(worker, float(delay), list(tasks), fault)
+        if self.freeze_gc:
+            # A job's queues are ~10^5 long-lived objects (m = 1000): a full collection
+            # scanning them stalls every logical worker of this host for tens of ms mid-run.
+            # Freezing exempts them (refcounting still frees them); unfrozen when the job ends.
+            gc.freeze()
+        if self.ack:
+            self.send(("armed", job_id, None))
 
     def _go(self, job_id: str, t0: float) -> None:
         job = self.jobs.get(job_id)
@@ -223,6 +242,8 @@ class Engine:
         self.heap = [h for h in self.heap if h[2] != job_id]
         heapq.heapify(self.heap)
         self.send(("stopped", job_id, stops))
+        if self.freeze_gc and not self.jobs:
+            gc.unfreeze()
 
     # -- one step of one logical worker -----------------------------------------------------
     def _push(self, when: float, job_id: str, worker: int) -> None:

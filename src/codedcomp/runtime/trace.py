@@ -53,8 +53,9 @@ class Trace:
     workers: list[WorkerTrace]
     tau: float
     decoded: bool = False
-    latency: float | None = None  # master had enough results (None: never)
-    received: int = 0  # results fed to the decoder when it became ready (or in the end)
+    latency: float | None = None  # arrival of the last result needed to decode (None: never)
+    received: int = 0  # results of the smallest decodable prefix of those fed (or all fed)
+    detected: float | None = None  # when the master saw it could decode (>= latency)
     decode_time: float | None = None  # seconds spent in the final decode
     dispatch_time: float = 0.0  # seconds to ship the job (and start the pool) before t0
     stop_time: float = 0.0  # seconds from the cancel request until all workers had stopped

@@ -114,7 +114,7 @@ class JobSpec:
 
     job_id: str
     workload: Workload
-    workload_key: str  # same key ⇒ same workload object: ship it once, reuse it
+    workload_key: str  # same key ⇒ same, unchanged workload (one key per run): ship it once
     x: Any  # the input of this job
     n_workers: int
     delays: np.ndarray  # (n_workers,) injected initial delays X_j in seconds (zeros: none)
@@ -160,7 +160,14 @@ class CloseReport:
 
 
 class Session(ABC):
-    """One running job; see the module docstring for the contract."""
+    """One running job; see the module docstring for the contract.
+
+    ``concurrent_poll``: ``True`` if ``poll`` may run on one thread while ``submit`` runs on
+    another (the master then polls on a receiver thread, so results are stamped on arrival even
+    while it is busy decoding); ``close`` is only called once that thread has stopped.
+    """
+
+    concurrent_poll: bool = False
 
     @abstractmethod
     def start(self, t0: float) -> None:

@@ -8,10 +8,10 @@ thread holding its logical workers (worker ``j`` on host ``j mod processes``) pl
 thread that drains the command pipe (so the master can never deadlock against a host busy
 sending results).  Results stream back over one duplex pipe per host.
 
-* **Shipping.**  The workload is pickled once per workload object on the master
-  (``cloudpickle`` when installed, so lambdas work; else ``pickle``) and sent to a host only
-  when that host does not hold the same bytes yet (content digest): repeated runs of one workload
-  ship it once.
+* **Shipping.**  The workload is pickled once per ``workload_key`` (one per ``codedcomp.run``)
+  on the master (``cloudpickle`` when installed, so lambdas work; else ``pickle``) and sent to
+  a host only when that host does not hold the same bytes yet (content digest): repeated runs
+  of an unchanged workload ship it once, and a workload changed between runs is re-shipped.
   :meth:`LocalBackend.check` pickles it before anything starts and fails with one line.
 * **Crashes.**  The master waits on the hosts' sockets, which turn readable (EOF) the moment a
   host dies: a host that dies
@@ -43,15 +43,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ...errors import check
 from ...workloads.base import Workload
-from .base import Backend, CloseReport, Event, JobSpec, Session, Task, WorkerStop
+from .base import Backend, CloseReport, Event, JobSpec, Session
+from .hosted import HostedSession
 
 HELLO_TIMEOUT = 120.0  # seconds a fresh host may take to start (imports numpy on a busy machine)
+OPEN_TIMEOUT = 60.0  # seconds a host may take to accept a job (unpickling a large plan)
 
 
 def _dumps(obj: Any) -> bytes:
@@ -99,7 +100,7 @@ def _host_main(fd: int) -> None:
 
     conn.send(("hello", "", os.getpid()))
     try:
-        Engine(conn.send).run(get)
+        Engine(conn.send, ack=True, freeze_gc=True).run(get)
     except (BrokenPipeError, EOFError, OSError):
         pass  # the master is gone: nothing left to serve
 
@@ -136,19 +137,27 @@ class _Host:
         self.pid: int | None = self.process.pid
         self.loaded: str | None = None  # workload key it holds
         self.dead = False
-        self.io_busy = False  # set while the master is inside a send/recv on this pipe
+        # set while inside a send / a receive on this pipe (sends come from the master's
+        # thread, receives from its receiver thread during a job: two flags, no race)
+        self.sending = False
+        self.receiving = False
         self.send(("init", list(sys.path)))
+
+    @property
+    def io_busy(self) -> bool:
+        """Interrupted (``KeyboardInterrupt``) in the middle of a message: do not trust it."""
+        return self.sending or self.receiving
 
     def send(self, msg: tuple[Any, ...]) -> bool:
         if self.dead:
             return False
-        self.io_busy = True
+        self.sending = True
         try:
             self.conn.send(msg)
         except (BrokenPipeError, EOFError, OSError):
             self.dead = True
             return False
-        self.io_busy = False
+        self.sending = False
         return True
 
     def recv_all(self) -> list[tuple[Any, ...]]:
@@ -156,13 +165,13 @@ class _Host:
         out: list[tuple[Any, ...]] = []
         if self.dead:
             return out
-        self.io_busy = True
+        self.receiving = True
         try:
             while self.conn.poll():
                 out.append(self.conn.recv())
         except (EOFError, OSError):
             self.dead = True
-        self.io_busy = False
+        self.receiving = False
         return out
 
     def exitcode(self, wait: float = 0.0) -> int | None:
@@ -216,7 +225,7 @@ class LocalBackend(Backend):
         )
         self.processes = processes
         self._hosts: list[_Host] = []
-        self._payload: tuple[Workload, str, bytes] | None = None  # the last one shipped
+        self._payload: tuple[str, str, bytes] | None = None  # (workload_key, digest, bytes)
         self._ids = itertools.count()
         self._atexit = False
         self._lock = threading.Lock()
@@ -250,16 +259,20 @@ class LocalBackend(Backend):
                     raise RuntimeError(f"local backend: host process {h.pid} did not start")
             return list(self._hosts)
 
-    def _workload_bytes(self, workload: Workload) -> tuple[str, bytes]:
-        """(content digest, pickled bytes) of ``workload``, pickled once per workload object."""
-        if self._payload is None or self._payload[0] is not workload:
+    def _workload_bytes(self, key: str, workload: Workload) -> tuple[str, bytes]:
+        """(content digest, pickled bytes) of ``workload``, pickled once per ``workload_key``.
+
+        Never cached on object identity: a workload mutated between two runs is a new run
+        (new key), so it is pickled again and, its digest having changed, shipped again.
+        """
+        if self._payload is None or self._payload[0] != key:
             data = _dumps(workload)
-            self._payload = (workload, hashlib.sha1(data).hexdigest(), data)
+            self._payload = (key, hashlib.sha1(data).hexdigest(), data)
         return self._payload[1], self._payload[2]
 
     def check(self, workload: Workload) -> None:
         try:
-            self._workload_bytes(workload)
+            _dumps(workload)
         except Exception as e:  # any pickling failure is the user's to fix
             raise ValueError(
                 f"local backend: the workload cannot be sent to worker processes "
@@ -276,54 +289,38 @@ class LocalBackend(Backend):
             h.stop(2.0)
 
 
-class _LocalSession(Session):
+class _LocalSession(HostedSession):
     def __init__(self, backend: LocalBackend, job: JobSpec, hosts: list[_Host]) -> None:
+        super().__init__(job, len(hosts))
         self.backend = backend
-        self.job = job
         self.hosts = hosts
-        self.closed: CloseReport | None = None
-        self._pending: list[Event] = []
-        self._acks: dict[int, list[Any]] = {}
         self._reported_dead: set[int] = set()
         for h in hosts:  # anything a previous job left in the pipes is stale
             h.recv_all()
-        digest, payload = backend._workload_bytes(job.workload)
-        per: list[list[Any]] = [[] for _ in hosts]
-        for j in range(job.n_workers):
-            tasks = [(t.index, t.functions, t.cost) for t in job.tasks.get(j, ())]
-            f = job.faults.get(j)
-            per[j % len(hosts)].append(
-                (j, float(job.delays[j]), tasks, (f.kind, f.at) if f else None)
-            )
-        for h, workers in zip(hosts, per, strict=True):
-            if h.loaded != digest:  # a host keeps the last workload: ship only what changed
-                h.send(("load", digest, payload))
-                h.loaded = digest
-            h.send(("job", job.job_id, job.tau, digest, job.x, workers))
+        self._digest, self._payload = backend._workload_bytes(job.workload_key, job.workload)
+        self._ship()
+        self._await_armed(OPEN_TIMEOUT)
 
-    def start(self, t0: float) -> None:
-        for h in self.hosts:
-            h.send(("go", self.job.job_id, t0))
+    def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
+        h = self.hosts[k]
+        if h.loaded == self._digest:  # a host keeps the last workload: ship only what changed
+            return self._digest, None
+        h.loaded = self._digest
+        return self._digest, ("load", self._digest, self._payload)
 
-    def _host_of(self, worker: int) -> int:
-        return worker % len(self.hosts)
+    def _send(self, k: int, msg: tuple[Any, ...]) -> None:
+        h = self.hosts[k]
+        if h.sending:  # an earlier send was interrupted mid-message: the pipe cannot be trusted
+            h.kill()
+        h.send(msg)
 
-    def submit(self, worker: int, tasks: Sequence[Task]) -> None:
-        payload = [(t.index, t.functions, t.cost) for t in tasks]
-        self.hosts[self._host_of(worker)].send(("submit", self.job.job_id, worker, payload))
-
-    def _collect(self, timeout: float | None) -> None:
+    def _receive(self, timeout: float | None) -> None:
         handles = [h.conn for h in self.hosts if not h.dead]
         if handles and (timeout is None or timeout > 0):
             wait(handles, timeout)  # a dying host's socket turns readable (EOF) at once
         for k, h in enumerate(self.hosts):
-            for kind, job_id, payload in h.recv_all():
-                if job_id != self.job.job_id:
-                    continue
-                if kind == "ev":
-                    self._pending.extend(Event(*ev) for ev in payload)
-                elif kind == "stopped":
-                    self._acks[k] = payload
+            for msg in h.recv_all():
+                self._message(k, msg)
             if h.dead and k not in self._reported_dead:
                 self._report_dead(k, h)
 
@@ -336,43 +333,16 @@ class _LocalSession(Session):
         for j in range(k, self.job.n_workers, len(self.hosts)):
             self._pending.append(Event("crash", j, -1, now, None, why))
 
-    def poll(self, timeout: float | None) -> list[Event]:
-        if not self._pending:
-            self._collect(timeout)
-        out, self._pending = self._pending, []
-        return out
+    def _alive(self, k: int) -> bool:
+        return not self.hosts[k].dead
+
+    def _reclaim(self, k: int) -> None:
+        if not self.hosts[k].dead:
+            self.hosts[k].kill()  # replaced when the next job opens
 
     def close(self, grace: float = 2.0) -> CloseReport:
-        if self.closed is not None:
-            return self.closed
-        report = CloseReport()
-        t_start = time.monotonic()
-        try:
+        if self.closed is None:
             for h in self.hosts:
                 if h.io_busy:  # interrupted mid-message: the pipe cannot be trusted
                     h.kill()
-                elif not h.dead:
-                    h.send(("cancel", self.job.job_id))
-            deadline = t_start + grace
-            while True:
-                waiting = [
-                    k for k, h in enumerate(self.hosts) if not h.dead and k not in self._acks
-                ]
-                left = deadline - time.monotonic()
-                if not waiting or left <= 0:
-                    break
-                self._collect(min(left, 0.1))
-            for k, h in enumerate(self.hosts):
-                if not h.dead and k not in self._acks:  # stuck in an f_i: kill, replace later
-                    h.kill()
-            for stops in self._acks.values():
-                for s in stops:
-                    report.stops[s[0]] = WorkerStop(*s)
-            for j in range(self.job.n_workers):
-                report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
-            report.late_events = self._pending
-            self._pending = []
-        finally:
-            report.stop_seconds = time.monotonic() - t_start
-            self.closed = report
-        return report
+        return super().close(grace)

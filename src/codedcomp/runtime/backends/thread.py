@@ -18,12 +18,13 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
-import time
-from collections.abc import Sequence
 from typing import Any
 
 from ...errors import check
-from .base import Backend, CloseReport, Event, JobSpec, Session, Task, WorkerStop
+from .base import Backend, JobSpec, Session
+from .hosted import HostedSession
+
+OPEN_TIMEOUT = 60.0  # seconds an engine thread may take to accept a job
 
 
 class _EngineThread:
@@ -31,7 +32,7 @@ class _EngineThread:
         from ..engine import Engine
 
         self.inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
-        self.engine = Engine(out.put)
+        self.engine = Engine(lambda msg: out.put((self, msg)), ack=True)  # tagged: who sent it
         self.thread = threading.Thread(target=self._main, name=name, daemon=True)
         self.thread.start()
 
@@ -93,89 +94,42 @@ class ThreadBackend(Backend):
             e.stop(1.0)
 
 
-class _ThreadSession(Session):
+class _ThreadSession(HostedSession):
     def __init__(self, backend: ThreadBackend, job: JobSpec, engines: list[_EngineThread]) -> None:
+        super().__init__(job, len(engines))
         self.backend = backend
-        self.job = job
         self.engines = engines
-        self.closed: CloseReport | None = None
-        self.stopped: dict[str, list[Any]] = {}
-        self._pending: list[Event] = []
-        self._drain()  # drop anything a previous job left behind
+        self._index = {id(e): k for k, e in enumerate(engines)}
+        self._receive(0.0)  # drop anything a previous job left behind
         self._pending.clear()
-        per: list[list[Any]] = [[] for _ in engines]
-        for j in range(job.n_workers):
-            tasks = [(t.index, t.functions, t.cost) for t in job.tasks.get(j, ())]
-            f = job.faults.get(j)
-            per[j % len(engines)].append(
-                (j, float(job.delays[j]), tasks, (f.kind, f.at) if f else None)
-            )
-        for e, workers in zip(engines, per, strict=True):
-            e.inbox.put(("load", job.workload_key, job.workload))
-            e.inbox.put(("job", job.job_id, job.tau, job.workload_key, job.x, workers))
+        self._ship()
+        self._await_armed(OPEN_TIMEOUT)
 
-    def start(self, t0: float) -> None:
-        for e in self.engines:
-            e.inbox.put(("go", self.job.job_id, t0))
+    def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
+        key = self.job.workload_key  # in-process: the object itself, no copy, always current
+        return key, ("load", key, self.job.workload)
 
-    def _drain(self, block: float | None = 0.0) -> None:
+    def _send(self, k: int, msg: tuple[Any, ...]) -> None:
+        self.engines[k].inbox.put(msg)
+
+    def _receive(self, timeout: float | None) -> None:
         out = self.backend._out
         try:
-            msg = out.get(timeout=block) if block is None or block > 0 else out.get_nowait()
+            item = out.get(timeout=timeout) if timeout is None or timeout > 0 else out.get_nowait()
         except queue.Empty:
             return
         while True:
-            kind, job_id, payload = msg
-            if job_id == self.job.job_id:
-                if kind == "ev":
-                    self._pending.extend(Event(*ev) for ev in payload)
-                else:
-                    self.stopped.setdefault(job_id, []).append(payload)
+            engine, msg = item
+            k = self._index.get(id(engine))
+            if k is not None:
+                self._message(k, msg)
             try:
-                msg = out.get_nowait()
+                item = out.get_nowait()
             except queue.Empty:
                 return
 
-    def submit(self, worker: int, tasks: Sequence[Task]) -> None:
-        payload = [(t.index, t.functions, t.cost) for t in tasks]
-        self.engines[worker % len(self.engines)].inbox.put(
-            ("submit", self.job.job_id, worker, payload)
-        )
+    def _alive(self, k: int) -> bool:
+        return self.engines[k].thread.is_alive()
 
-    def poll(self, timeout: float | None) -> list[Event]:
-        if not self._pending:
-            self._drain(timeout if timeout is None or timeout > 0 else 0.0)
-        out, self._pending = self._pending, []
-        return out
-
-    def close(self, grace: float = 2.0) -> CloseReport:
-        if self.closed is not None:
-            return self.closed
-        report = CloseReport()
-        t_start = time.monotonic()
-        try:
-            for e in self.engines:
-                e.inbox.put(("cancel", self.job.job_id))
-            deadline = t_start + grace
-            acks: list[Any] = []
-            while True:
-                acks = self.stopped.get(self.job.job_id, [])
-                left = deadline - time.monotonic()
-                if len(acks) >= len(self.engines) or left <= 0:
-                    break
-                self._drain(min(left, 0.05))
-            for stops in acks:
-                for s in stops:
-                    report.stops[s[0]] = WorkerStop(*s)
-            if len(acks) < len(self.engines):  # an engine stuck in a never-returning f_i
-                for e in self.engines:
-                    if e.thread.is_alive() and not e.inbox.empty():
-                        self.backend._replace(e)
-                for j in range(self.job.n_workers):
-                    report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
-            report.late_events = self._pending
-            self._pending = []
-        finally:
-            report.stop_seconds = time.monotonic() - t_start
-            self.closed = report
-        return report
+    def _reclaim(self, k: int) -> None:
+        self.backend._replace(self.engines[k])  # stuck in an f_i: abandoned, a fresh one later
