@@ -35,9 +35,9 @@ it — with m = 2 any covering set of 0/1 rows decodes — and we decode it.)
 1. *Coverage* — a symbol in no received row makes decoding impossible; this is tracked
    incrementally and answers "not ready" in O(1) until every symbol is covered.  After that,
    :class:`SRDecoder` tries steps 2–5 per new arrival until the sum is recoverable; with more
-   than ``EXACT_READY_LIMIT`` symbols and fewer rows than symbols it runs the dense solve
-   (≈ 15–20 ms at m = 1000) only at ``DENSE_CHECKPOINTS`` counts, so a live run at m = 1000
-   pays a handful of solves instead of hundreds (see ``EXACT_READY_LIMIT``).  The simulator
+   than ``EXACT_READY_LIMIT`` symbols it skips the dense solve (≈ 15–20 ms at m = 1000) while
+   fewer rows than symbols are in hand, so a live run does not pay hundreds of failed solves
+   (see ``EXACT_READY_LIMIT``).  The simulator
    does not feed rows one by one but asks :meth:`SR.decode_point` (below), which is exact.
 2. *Plain sums* — if every symbol was received alone (all systematic symbols) or one worker's
    received rows partition the symbols (a full-SR worker that finished), ``F`` is their plain sum:
@@ -390,13 +390,12 @@ def first_decodable(plan: Plan, order: np.ndarray) -> tuple[int | None, Solution
 
 #: Up to this many symbols the incremental decoder runs the exact test on every arrival after
 #: coverage (a dense solve costs < ~1 ms there).  Above it, while fewer rows than symbols are in
-#: hand, it runs the dense solve only at DENSE_CHECKPOINTS evenly spaced counts (plus the cheap
-#: structural shortcuts on every arrival); from n rows on, on every arrival again.  Generically
-#: (measured: every trial at m = 1000) SR decodes at max(coverage, n rows), so this is exact
-#: there; in a rare non-generic case a live run may stop a few arrivals late — never wrong.
-#: ``SR.decode_point`` (the simulator) is always exact.
+#: hand, it tries only the cheap structural shortcuts (all systematic, one worker's partition)
+#: and runs the dense solve from n rows on.  Generically (measured: every trial at m = 1000) SR
+#: decodes at max(coverage, n rows), so the incremental ``ready`` is exact there; in a rare
+#: non-generic case it turns true late — never wrong — and the runtime still reports the exact
+#: decode instant from :meth:`SR.decode_point` over the results it fed, which is always exact.
 EXACT_READY_LIMIT = 256
-DENSE_CHECKPOINTS = 8
 
 
 class SRDecoder(Decoder):
@@ -410,8 +409,6 @@ class SRDecoder(Decoder):
         self._uncovered = plan.n_symbols
         self._solution: Solution | None = None
         self._tested_at = -1  # received count at the last failed solve
-        self._next_dense = -1  # received count of the next dense test below n rows (large n)
-        self._dense_step = 1
 
     def _add(self, task: int, value: np.ndarray | None) -> None:
         self._tasks.append(task)
@@ -432,16 +429,10 @@ class SRDecoder(Decoder):
         tasks = np.array(self._tasks, dtype=np.int64)
         n = self.plan.n_symbols
         if n > EXACT_READY_LIMIT and self.received < n:
-            # Fewer rows than symbols: only non-generic structure decodes here.  The cheap
-            # shortcuts are tried on every arrival, the dense solve at DENSE_CHECKPOINTS evenly
-            # spaced counts up to n (so a live run pays a few solves, not one per arrival).
-            if self._next_dense < 0:  # first test after coverage: fix the spacing
-                self._next_dense = self.received
-                self._dense_step = max(1, -(-(n - self.received) // DENSE_CHECKPOINTS))
-            if self.received < self._next_dense:
-                self._solution = solve_rows(self.plan, tasks, dense=False)
-                return self._solution is not None
-            self._next_dense = self.received + self._dense_step
+            # Fewer rows than symbols: only non-generic structure decodes here; try the cheap
+            # shortcuts, and leave the dense solve for when n rows are in hand.
+            self._solution = solve_rows(self.plan, tasks, dense=False)
+            return self._solution is not None
         self._solution = solve_rows(self.plan, tasks)
         if self._solution is None:
             self._tested_at = self.received
