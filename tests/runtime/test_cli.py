@@ -72,17 +72,13 @@ def test_bad_input_is_one_line_exit_2(args: list[str], needle: str) -> None:
     assert len(res.output.strip().splitlines()) == 1
 
 
-def test_ray_backend_fails_in_one_line_or_exists() -> None:
-    from codedcomp.runtime.backends import BACKENDS
-
-    try:
-        BACKENDS.create("ray")
-    except ValueError:
-        res = runner.invoke(app, ["run", "kernel-sum", "--backend", "ray"])
-        assert res.exit_code == 2 and "backend 'ray'" in res.output
-        assert len(res.output.strip().splitlines()) == 1
-    else:
-        pytest.skip("the Ray backend exists")
+def test_bad_ray_options_fail_in_one_line_before_anything_starts() -> None:
+    res = runner.invoke(app, ["run", "kernel-sum", "--backend", "ray:nokey=1"])
+    assert res.exit_code == 2 and "backend 'ray': unknown key 'nokey'" in res.output
+    assert "valid keys: address, hosts, num_cpus" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    res = runner.invoke(app, ["run", "kernel-sum", "--backend", "thread", "--ray-address", "x"])
+    assert res.exit_code == 2 and "--ray-address needs --backend ray" in res.output
 
 
 def test_not_decodable_exits_3_after_writing_json(tmp_path: Path) -> None:
