@@ -77,18 +77,28 @@ def _run(ctx: Context) -> Summary:
     for k in ks:
         ok = lighter_tail(run, f"SR-{k}", "LT")[0] and faster(run, f"SR-{k}", "LT")[0]
         verdicts.append((k, ok, float(np.median(run.latency(f"SR-{k}")))))
+    # The caption is about the plotted k; the other k are our extension, reported, not judged.
     s.claim(
-        "000 Fig. 2b caption; our extension to k = " + ", ".join(map(str, ks)),
+        f"000 Fig. 2b caption, at the plotted k = {headline}",
         "Despite limiting the number of source symbols that each worker has access to, SR "
         "Codes continue to outperform LT Codes",
-        all(ok for _, ok, _ in verdicts),
+        next(ok for k, ok, _ in verdicts if k == headline),
         "; ".join(
             f"SR-{k}: {'outperforms' if ok else 'does NOT outperform'} LT (median "
             f"{fmt(med)} vs {fmt(float(np.median(run.latency('LT'))))})"
             for k, ok, med in verdicts
         )
-        + " (outperform = lighter tail and faster, as defined in the notes)",
+        + " (outperform = lighter tail and faster, as defined in the notes; k other than "
+        f"{headline} is our extension, outside the paper's claim)",
     )
+    beaten = [k for k, ok, _ in verdicts if not ok]
+    if beaten:
+        s.notes.append(
+            "Extension beyond the paper: with k = "
+            + ", ".join(map(str, beaten))
+            + " SR-k no longer outperforms LT — the claim holds at the paper's k, not for "
+            "arbitrarily limited access."
+        )
     s.notes += [
         f"Margins: {margin(run, head, 'LT')}. The paper's 'significantly' is not quantified; "
         "what we reproduce is the ordering, with this margin.",
