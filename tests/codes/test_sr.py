@@ -464,3 +464,30 @@ def test_live_decoder_at_large_n_skips_dense_solves_below_n_rows(monkeypatch) ->
         if exact >= n:
             assert got == exact
         assert below == 0
+
+
+def _rows_297_systematic_plus_one_parity(n: int = 300):
+    """A non-generic decodable set below n rows: every systematic symbol except the 3 in
+    worker 0's first parity, plus that parity (298 rows for 300 symbols)."""
+    s = SR(d=3)
+    plan = s.plan(n, n, np.random.default_rng(0))
+    parity = int(plan.worker_ptr[0] + 1)
+    abc = set(plan.support(parity).tolist())
+    rows = [(w, 0) for w in range(n) if w not in abc] + [(0, 1)]
+    return s, plan, rows, abc
+
+
+def test_finalize_runs_the_exact_test_that_streaming_deferred() -> None:
+    import codedcomp.codes.sums.sr as srmod
+
+    s, plan, rows, _ = _rows_297_systematic_plus_one_parity(srmod.EXACT_READY_LIMIT + 44)
+    f = np.random.default_rng(1).standard_normal(plan.m)
+    dec = s.decoder(plan)
+    for w, i in rows:
+        dec.add(w, i, f[plan.functions(plan.task_id(w, i))].sum())
+    assert not dec.ready  # below n rows only the shortcuts run while results stream in
+    with pytest.raises(NotDecodableError, match="only the structural shortcuts were tried"):
+        dec.result()
+    dec.finalize()  # nothing more will arrive: decide exactly
+    assert dec.ready
+    assert dec.result() == pytest.approx(f.sum(), rel=1e-9)

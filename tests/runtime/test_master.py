@@ -6,6 +6,7 @@ how often the master checks may leak into the measured latency or the decode poi
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -68,3 +69,48 @@ def test_engine_acknowledges_a_job_once_armed() -> None:
     silent: list[tuple[object, ...]] = []
     Engine(silent.append).handle(("job", "j2", 0.0, "k", None, []))
     assert silent == []  # ray's hosts do not use the ack
+
+
+def _const(i: int, x: object) -> float:
+    return float(i)
+
+
+def test_job_that_ends_below_n_rows_gets_an_exact_final_check() -> None:
+    """SR above EXACT_READY_LIMIT defers dense solves below n rows; when every worker has
+    finished or crashed with a decodable (non-generic) set in hand, the run must decode."""
+    from codedcomp.codes.sums.sr import SR
+    from codedcomp.runtime.backends.base import Fault
+    from codedcomp.runtime.backends.thread import ThreadBackend
+    from codedcomp.runtime.master import execute
+    from codedcomp.runtime.policy import StaticPolicy
+    from codedcomp.workloads.base import FunctionList
+
+    n = 300
+    s = SR(d=3)
+    plan = s.plan(n, n, np.random.default_rng(0))
+    abc = plan.support(int(plan.worker_ptr[0] + 1)).tolist()
+    faults = {j: Fault("crash", 0) for j in abc}  # worker 0's first parity is the only cover
+    for j in range(n):
+        if j not in abc:
+            faults[j] = Fault("crash", 1)  # everyone else: systematic symbol, then dead
+    faults[0] = Fault("crash", 2)  # worker 0: systematic, first parity, then dead
+    wl = FunctionList([functools.partial(_const, i) for i in range(n)])
+    delays = np.random.default_rng(1).uniform(0, 0.002, n)
+    delays[0] = 0.0
+    backend = ThreadBackend(threads=2)
+    try:
+        ex = execute(
+            StaticPolicy(s, plan),
+            backend=backend,
+            workload=wl,
+            x=None,
+            delays=delays,
+            tau=0.005,
+            faults=faults,
+            timeout=20,
+        )
+    finally:
+        backend.shutdown()
+    assert ex.error is None, ex.error
+    assert float(ex.value) == pytest.approx(n * (n - 1) / 2)
+    assert ex.trace.received == n - 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import numpy as np
 import pytest
 
@@ -32,3 +35,37 @@ def test_execute_without_key_ships_the_current_workload(any_backend: object) -> 
     policy = make_policy(scheme("uncoded"), 8, 8, np.random.default_rng(0))
     ex = execute(policy, backend=any_backend, workload=mutated, x=x, delays=np.zeros(8), tau=0.0)
     np.testing.assert_allclose(ex.value, 16 * x)
+
+
+def test_check_error_off_skips_the_master_side_reference() -> None:
+    """``check_error=False``: F(x) is not evaluated on the master (a function that must only
+    run on workers is never called there), and the error is reported as unknown."""
+    master = threading.get_ident()
+
+    def f(x: float, i: int = 0) -> float:
+        assert threading.get_ident() != master, "evaluated on the master"
+        return x + i
+
+    fns = [functools.partial(f, i=i) for i in range(6)]
+    res = codedcomp.run(fns, 1.0, scheme="uncoded", backend="thread", seed=0, check_error=False)
+    assert res.values[0] == pytest.approx(6 * 1.0 + 15)
+    assert np.isnan(res.relative_errors[0])
+
+
+def _one(x: float) -> float:
+    return 1.0
+
+
+def test_wasted_work_is_over_decoded_trials_only() -> None:
+    res = codedcomp.run(
+        [_one] * 4,
+        0.0,
+        scheme="uncoded",
+        backend="thread",
+        seed=0,
+        fail="crash:p=1.0",
+        on_error="record",
+        timeout=5,
+    )
+    assert res.failures == 1
+    assert res.to_json()["wasted_work"] is None

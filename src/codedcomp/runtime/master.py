@@ -354,8 +354,10 @@ def execute(
                 if not unchecked:
                     break
                 check_at = 0.0  # nothing more can arrive: the last check is not paced
-        if detected is None and unchecked and policy.ready:  # timed out with results unchecked
-            detected = time.monotonic()
+        if detected is None:  # the job ends here: a last, exact (unpaced, unshortcut) check
+            policy.finalize()
+            if policy.ready:
+                detected = time.monotonic()
     finally:
         unread = source.stop()
         report = session.close(grace)

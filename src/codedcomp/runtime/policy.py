@@ -68,6 +68,10 @@ class Policy(ABC):
     def received(self) -> int:
         """Number of results fed to the decoder so far."""
 
+    def finalize(self) -> None:
+        """Nothing more will arrive: the next ``ready`` must decide exactly (see Decoder)."""
+        return None
+
     def decode_point(self) -> int | None:
         """Smallest ``n`` such that the first ``n`` results fed (in ``on_event`` order) decide F.
 
@@ -123,6 +127,9 @@ class StaticPolicy(Policy):
         self.label = scheme.label
         self.decoder = scheme.decoder(plan)
         self._fed: list[int] = []  # task ids in the order they were fed
+
+    def finalize(self) -> None:
+        self.decoder.finalize()
 
     def initial(self) -> Submissions:
         plan = self.plan

@@ -176,6 +176,14 @@ class Decoder(ABC):
     @abstractmethod
     def ready(self) -> bool: ...
 
+    def finalize(self) -> None:
+        """Nothing more will arrive: make ``ready`` decide exactly, whatever it costs.
+
+        Decoders that skip expensive tests while results stream in (SR above
+        ``EXACT_READY_LIMIT``) test exhaustively from here on; the others need nothing.
+        """
+        return None
+
     @abstractmethod
     def _missing(self) -> str:
         """Why the results in hand do not suffice (for the error message)."""

@@ -409,6 +409,8 @@ class SRDecoder(Decoder):
         self._uncovered = plan.n_symbols
         self._solution: Solution | None = None
         self._tested_at = -1  # received count at the last failed solve
+        self._exhaustive = False  # finalize(): always run the dense test
+        self._deferred = False  # the last "not ready" skipped the dense test
 
     def _add(self, task: int, value: np.ndarray | None) -> None:
         self._tasks.append(task)
@@ -428,11 +430,13 @@ class SRDecoder(Decoder):
             return False
         tasks = np.array(self._tasks, dtype=np.int64)
         n = self.plan.n_symbols
-        if n > EXACT_READY_LIMIT and self.received < n:
+        if n > EXACT_READY_LIMIT and self.received < n and not self._exhaustive:
             # Fewer rows than symbols: only non-generic structure decodes here; try the cheap
             # shortcuts, and leave the dense solve for when n rows are in hand.
             self._solution = solve_rows(self.plan, tasks, dense=False)
+            self._deferred = self._solution is None
             return self._solution is not None
+        self._deferred = False
         self._solution = solve_rows(self.plan, tasks)
         if self._solution is None:
             self._tested_at = self.received
@@ -449,7 +453,16 @@ class SRDecoder(Decoder):
                 f"{self._uncovered} of {self.plan.n_symbols} symbols not covered by any received "
                 "result"
             )
+        if self._deferred:
+            return (
+                f"not shown decodable: with {self.received} rows for {self.plan.n_symbols} "
+                "symbols only the structural shortcuts were tried (finalize() runs the exact test)"
+            )
         return f"1 is not in the row span of the {self.received} received rows"
+
+    def finalize(self) -> None:
+        self._exhaustive = True
+        self._tested_at = -1
 
     def _result(self) -> np.ndarray:
         sol = self._solution
