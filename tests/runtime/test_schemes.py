@@ -7,7 +7,6 @@ import pytest
 from rt_helpers import Poly
 
 import codedcomp
-from codedcomp.codes.sums import SCHEMES
 
 SPECS = [
     "one",
@@ -22,33 +21,7 @@ SPECS = [
 ]
 
 
-def _placeholder(spec: str) -> bool:
-    """LT/SR modules that are still the 'being written' placeholders."""
-    entry, _ = SCHEMES.parse_args(spec)
-    doc = (
-        getattr(entry.factory, "__module__", "")
-        and __import__(entry.factory.__module__, fromlist=["_"]).__doc__
-    ) or ""
-    return doc.startswith("Placeholder")
-
-
-def _params() -> list[object]:
-    out = []
-    for spec in SPECS:
-        marks = (
-            [
-                pytest.mark.xfail(
-                    reason=f"{spec}: codes/sums module is still a placeholder", strict=False
-                )
-            ]
-            if _placeholder(spec)
-            else []
-        )
-        out.append(pytest.param(spec, marks=marks, id=spec))
-    return out
-
-
-@pytest.mark.parametrize("spec", _params())
+@pytest.mark.parametrize("spec", SPECS)
 def test_every_scheme_decodes_exactly(spec: str, any_backend: object) -> None:
     wl = Poly(m=12)
     res = codedcomp.run(
