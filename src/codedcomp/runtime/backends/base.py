@@ -74,7 +74,7 @@ a backend at a time; one session is open per backend at a time.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -157,6 +157,14 @@ class CloseReport:
     late_events: list[Event] = field(default_factory=list)
     stops: dict[int, WorkerStop] = field(default_factory=dict)
     stop_seconds: float = 0.0  # from the cancel request until every worker had stopped
+
+    def add_stops(self, acks: Mapping[int, Sequence[Sequence[Any]]], n_workers: int) -> None:
+        """Record the hosts' stop acknowledgements; a worker none reported was ``"killed"``."""
+        for stops in acks.values():
+            for s in stops:
+                self.stops[s[0]] = WorkerStop(*s)
+        for j in range(n_workers):
+            self.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
 
 
 class Session(ABC):

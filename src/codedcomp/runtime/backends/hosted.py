@@ -29,7 +29,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from .base import CloseReport, Event, JobSpec, Session, Task, WorkerStop
+from .base import CloseReport, Event, JobSpec, Session, Task
 
 
 def task_tuples(tasks: Sequence[Task]) -> list[tuple[int, Any, float]]:
@@ -150,11 +150,7 @@ class HostedSession(Session):
             for k in range(self.n_hosts):
                 if k not in self._acks:  # stuck in an f_i (or dead): reclaimed, replaced later
                     self._reclaim(k)
-            for stops in self._acks.values():
-                for s in stops:
-                    report.stops[s[0]] = WorkerStop(*s)
-            for j in range(self.job.n_workers):
-                report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
+            report.add_stops(self._acks, self.job.n_workers)
             report.late_events = self._pending
             self._pending = []
         finally:

@@ -88,7 +88,7 @@ import ray
 
 from ...errors import check
 from ...workloads.base import Workload
-from .base import Backend, CloseReport, Event, JobSpec, Session, Task, WorkerStop
+from .base import Backend, CloseReport, Event, JobSpec, Session, Task
 
 HELLO_TIMEOUT = 60.0  # seconds a fresh host actor may take to start (worker process + imports)
 OPEN_TIMEOUT = 60.0  # seconds the hosts may take to accept a job (workload transfer included)
@@ -654,19 +654,14 @@ class _RaySession(Session):
             for k, h in enumerate(self.hosts):
                 if not h.dead and k not in self._acks:  # stuck in an f_i: kill, replace later
                     h.kill()
-            for stops in self._acks.values():
-                for s in stops:
-                    report.stops[s[0]] = WorkerStop(*s)
-            for j in range(self.job.n_workers):
-                report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
+            report.add_stops(self._acks, self.job.n_workers)
             report.late_events = self._pending
             self._pending = []
         except BaseException as e:  # interrupted or failed mid-stop: kill what did not answer
             for k, h in enumerate(self.hosts):
                 if k not in self._acks:
                     h.kill()
-            for j in range(self.job.n_workers):
-                report.stops.setdefault(j, WorkerStop(j, "killed", -1, 0.0))
+            report.add_stops({}, self.job.n_workers)
             if not isinstance(e, Exception):  # KeyboardInterrupt / SystemExit: the user's call
                 raise
         finally:
