@@ -10,7 +10,7 @@ from typing import Any
 
 from .codes.sums import SCHEMES, Scheme, scheme
 from .delays import DELAYS, DelayModel, delay
-from .errors import NotDecodableError
+from .errors import IllConditionedWarning, NotDecodableError
 from .sim import simulate
 
 __version__ = "0.1.0"
@@ -27,6 +27,7 @@ __all__ = [
     "DELAYS",
     "SCHEMES",
     "DelayModel",
+    "IllConditionedWarning",
     "NotDecodableError",
     "Scheme",
     "delay",

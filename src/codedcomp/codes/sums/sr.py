@@ -89,7 +89,7 @@ from scipy.linalg import lapack
 from scipy.linalg import lstsq as _lstsq
 from scipy.linalg import svdvals as _svdvals
 
-from ...errors import check
+from ...errors import IllConditionedWarning, check
 from .base import Decoder, Plan, Scheme, block_starts
 
 _RCOND_MIN = 1e-12  # below: the LU factor is treated as rank deficient (rank-revealing fallback)
@@ -102,10 +102,6 @@ _EPS = float(np.finfo(float).eps)
 #: One thread: ~1000² LU takes 15-20 ms either way on 2 idle cores, but 60-130 ms with 2
 #: OpenBLAS threads on a loaded machine (measured); the simulator runs trials one by one.
 BLAS_THREADS: int | None = 1
-
-
-class IllConditionedWarning(UserWarning):
-    """The decode used an ill-conditioned system: noise in the values may be amplified."""
 
 
 @dataclass
