@@ -31,6 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from ...core.context import JobContext
+from ...core.policy import Policy, StaticPolicy
+from ...core.tasks import Task
+from ...core.values import coerce
+from ...core.work import Work, work_at
 from ...errors import NotDecodableError, check
 
 Filler = Callable[["Plan", np.ndarray], None]
@@ -80,12 +85,59 @@ class Plan:
         return lo + index
 
     def finish_times(self, x: np.ndarray, tau: float) -> np.ndarray:
-        """Completion time of every task: ``X_j + τ·(cost of tasks 0..b of worker j)`` (eq. 4)."""
-        cum = np.cumsum(self.cost)
-        starts = self.worker_ptr[:-1]
-        before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+        """Completion time of every task: ``X_j + τ·(cost of tasks 0..b of worker j)`` (eq. 4).
+
+        The cumulative cost is per worker (an exact integer: costs count functions), so this is
+        bit for bit what the event-driven simulator computes task after task.
+        """
         counts = np.diff(self.worker_ptr)
-        return np.repeat(np.asarray(x, dtype=float) - tau * before, counts) + tau * cum
+        cum = np.cumsum(self.cost)
+        before = np.concatenate(([0.0], cum))[self.worker_ptr[:-1]]
+        local = cum - np.repeat(before, counts)
+        return np.repeat(np.asarray(x, dtype=float), counts) + tau * local
+
+    def windows(self, x: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+        """(began, completed) of every task under eq. 4: a task begins when the one before it
+        on its worker completed (the worker's first task at ``X_j``)."""
+        end = self.finish_times(x, tau)
+        began = np.empty_like(end)
+        if end.size:
+            began[1:] = end[:-1]
+            first = self.worker_ptr[:-1][np.diff(self.worker_ptr) > 0]
+            began[first] = np.asarray(x, dtype=float)[np.diff(self.worker_ptr) > 0]
+        return began, end
+
+    def task_functions(self) -> tuple[np.ndarray, list[int]]:
+        """Every task's function indices at once: task ``t`` sums ``flat[ptr[t]:ptr[t + 1]]``.
+
+        The same lists as :meth:`functions` (its symbols' function ranges, in support order),
+        but the supports are sampled in one :meth:`fill` and the ranges expanded vectorised:
+        per-task calls cost ~15 s for an LT plan at m = 1000, this ~0.3 s.
+        """
+        self.fill()
+        sym = np.asarray(self.sup_idx, dtype=np.int64)
+        starts = np.asarray(self.symbol_start, dtype=np.int64)
+        lens = (starts[1:] - starts[:-1])[sym]
+        cum = np.concatenate(([0], np.cumsum(lens)))
+        if lens.size and np.all(lens == 1):
+            flat = starts[sym]
+        else:  # ragged ranges: start of each symbol's range plus the offset inside it
+            flat = np.repeat(starts[sym] - cum[:-1], lens) + np.arange(int(cum[-1]), dtype=np.int64)
+        return flat, cum[np.asarray(self.sup_ptr, dtype=np.int64)].tolist()
+
+    def tasks(self) -> dict[int, list[Task]]:
+        """Every worker's queue as core :class:`~codedcomp.core.tasks.Task` objects.
+
+        Task ids are the plan's task numbers; the payload is the array of function indices the
+        task sums; the cost its units of work.
+        """
+        flat, ptr = self.task_functions()
+        cost = self.cost.tolist()
+        wptr = self.worker_ptr.tolist()
+        return {
+            j: [Task(t, flat[ptr[t] : ptr[t + 1]], cost[t]) for t in range(wptr[j], wptr[j + 1])]
+            for j in range(self.n_workers)
+        }
 
     def fill(self, tasks: np.ndarray | None = None) -> None:
         """Make sure the supports of ``tasks`` (default: all) are sampled."""
@@ -147,6 +199,8 @@ class Decoder(ABC):
     (worker, index) → task mapping, duplicates, and the values-vs-supports mode.
     """
 
+    accepts = "real"  # values are real partial sums: float64 (codedcomp.core.values)
+
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.received = 0
@@ -167,7 +221,7 @@ class Decoder(ABC):
             raise ValueError(f"decoder fed {mode} after {self._mode}: use one mode per decoder")
         self._seen.add(task)
         self.received += 1
-        self._add(task, None if value is None else np.asarray(value, dtype=float))
+        self._add(task, None if value is None else coerce(value, self.accepts))
 
     @abstractmethod
     def _add(self, task: int, value: np.ndarray | None) -> None: ...
@@ -240,11 +294,16 @@ class Scheme(ABC):
     """A sum-of-functions scheme: ``plan`` what each worker computes; ``decoder`` to stop early.
 
     Subclasses take keyword-only parameters, validate them in ``__init__`` and again against
-    ``(m, workers)`` in :meth:`validate`, before any work starts.
+    ``(m, workers)`` in :meth:`validate`, before any work starts.  :meth:`policy` turns a scheme
+    into the :class:`~codedcomp.core.policy.Policy` that both executors drive: a static plan
+    here; ``ideal`` and the dynamic policies (:mod:`codedcomp.policies`) override it.
     """
 
     spec: str = ""
     name: str = ""
+    #: True for policies that decide during the run (copies, cancellations): the simulator
+    #: drives them event by event; static plans also have vectorised shortcuts.
+    dynamic: bool = False
 
     def validate(self, m: int, workers: int) -> None:
         """Raise ``ValueError`` naming the constraint if this scheme cannot run at this size."""
@@ -262,13 +321,18 @@ class Scheme(ABC):
     def label(self) -> str:
         """The spec as written, else the canonical spec of the parameters (``rep:r=4``).
 
-        It names the scheme in results and traces, and the random stream its plans come from.
+        It names the scheme in results and traces (the random stream is named by
+        :attr:`canonical`, so ``lt`` and ``lt:r=1`` draw the same plans).
         """
         return self.spec or self.canonical
 
     @property
     def canonical(self) -> str:
-        """``name:key=value,...`` with every parameter that differs from its spec default."""
+        """``name:key=value,...`` with every parameter that differs from its spec default.
+
+        Keys in declaration order, floats in their shortest round-trip form: two specs of the
+        same scheme (``sr:d=4`` and ``sr:d=4,``; ``lt`` and ``lt:r=1``) have one canonical name.
+        """
         from . import SCHEMES  # the registry declares the parameters and their defaults
 
         entry = SCHEMES.entries.get(self.name)
@@ -279,7 +343,7 @@ class Scheme(ABC):
             value = getattr(self, p.name, p.default)
             if value != p.default:
                 parts.append(
-                    f"{p.name}={value:g}" if isinstance(value, float) else f"{p.name}={value}"
+                    f"{p.name}={value!r}" if isinstance(value, float) else f"{p.name}={value}"
                 )
         return f"{self.name}:{','.join(parts)}" if parts else self.name
 
@@ -290,6 +354,10 @@ class Scheme(ABC):
     @abstractmethod
     def decoder(self, plan: Plan) -> Decoder:
         """A fresh incremental decoder for ``plan``."""
+
+    def policy(self, ctx: JobContext, rng: np.random.Generator) -> Policy:
+        """The policy that executes one job of this scheme (default: its static plan)."""
+        return StaticPolicy(self, self.plan(ctx.m, ctx.workers, rng))
 
     def decode_point(self, plan: Plan, order: np.ndarray) -> int | None:
         """Smallest ``n`` such that the tasks ``order[:n]`` determine F; ``None`` if none does.
@@ -305,16 +373,36 @@ class Scheme(ABC):
         return None
 
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Optional vectorised path over all trials: ``x`` is (trials, workers) initial delays.
 
         ``rngs[t]`` is trial ``t``'s stream for this scheme (the one :meth:`plan` would get).
         Returns (latency, received) per trial (``inf`` latency where never decodable), or
         ``None`` when the scheme has no such shortcut and must be simulated trial by trial.
-        Tests check that it agrees with the trial-by-trial path.
+        If ``work`` (a list of ``trials`` entries) is given, a shortcut may fill entry ``t`` with
+        trial ``t``'s :class:`~codedcomp.core.work.Work`; the simulator computes the entries it
+        leaves ``None`` from the plan.  Tests check both against the event-driven path.
         """
         return None
 
     def __repr__(self) -> str:
         return self.label
+
+
+def single_task_work(
+    x: np.ndarray, finish: np.ndarray, cost: np.ndarray, latency: np.ndarray, m: int
+) -> list[Work | None]:
+    """Work per trial of plans with one task per worker (``x``/``finish``/``cost``: (trials, P))."""
+    out: list[Work | None] = []
+    for t in range(x.shape[0]):
+        if not np.isfinite(latency[t]):
+            out.append(None)
+            continue
+        out.append(work_at(float(latency[t]), x[t], finish[t], cost[t], needed=float(m)))
+    return out

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...core.work import Work, work_at
 from ...errors import check
 from .base import CoverDecoder, Decoder, Plan, Scheme, block_starts
 
@@ -51,7 +52,12 @@ class BCC(Scheme):
         return CoverDecoder(plan, plan.sup_idx, plan.n_symbols)
 
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         trials, workers = x.shape
         latency = np.empty(trials)
@@ -64,4 +70,6 @@ class BCC(Scheme):
             latency[t] = first.max()
             if np.isfinite(latency[t]):
                 received[t] = int((finish <= latency[t]).sum())
+                if work is not None:
+                    work[t] = work_at(float(latency[t]), x[t], finish, plan.cost, needed=float(m))
         return latency, received

@@ -2,8 +2,9 @@
 
 No scheme can finish before ``m`` units of work have been done somewhere: with worker j
 completing its b-th unit at ``X_j + τ·b``, the bound is the m-th smallest of those times over all
-workers and b ≥ 1.  It is a yardstick, not a code: it has no plan to execute (a pull-based work
-queue approaches it on real workers), so :meth:`plan` refuses and the simulator uses
+workers and b ≥ 1.  It is a yardstick, not a code: it has no plan.  Its :meth:`policy` is a
+pull-based work queue (:class:`~codedcomp.core.policy.PullPolicy`), which attains the bound in
+the event-driven simulator and approaches it on real workers; the simulator's shortcut is
 :meth:`fast_latency`, computed exactly by bisection on the count of completed units.
 """
 
@@ -13,6 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...core.context import JobContext
+from ...core.policy import Policy, PullPolicy
+from ...core.work import Work
 from .base import Decoder, Plan, Scheme
 
 
@@ -48,7 +52,26 @@ class Ideal(Scheme):
     def decoder(self, plan: Plan) -> Decoder:
         raise ValueError("ideal: a lower bound for simulation only; it has no decoder")
 
+    def policy(self, ctx: JobContext, rng: np.random.Generator) -> Policy:
+        """A pull queue: one unit at a time in the simulator (its m-th completion is exactly
+        the bound), two deep on real workers (no master round trip between units)."""
+        depth = 1 if ctx.executor == "sim" else 2
+        return PullPolicy(ctx.m, ctx.workers, label=self.label, depth=depth)
+
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        return mth_unit_time(x, tau, m), np.full(x.shape[0], m, dtype=np.int64)
+        latency = mth_unit_time(x, tau, m)
+        if work is not None:  # exactly m units, each begun once and finished by the m-th completion
+            work[:] = [
+                Work(busy=tau * m, units=float(m), launched=m, needed=float(m))
+                if np.isfinite(lat)
+                else None
+                for lat in latency
+            ]
+        return latency, np.full(x.shape[0], m, dtype=np.int64)

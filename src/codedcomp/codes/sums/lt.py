@@ -87,7 +87,9 @@ from typing import Any
 
 import numpy as np
 
+from ...core.work import Work, work_at
 from ...errors import check
+from ...rng import splitmix, unit_float
 from .base import Decoder, Plan, Scheme, block_starts
 
 __all__ = [
@@ -172,29 +174,8 @@ def _alias(k: int, c: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- counter-based streams
 
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_ONE = np.uint64(1)
-
-
-def _stream(seed: Any, ctr: np.ndarray) -> np.ndarray:
-    """Output ``ctr`` (0-based) of the SplitMix64 streams seeded ``seed`` (uint64, broadcast).
-
-    ``ctr`` must be an array (so the result is one and the arithmetic wraps silently).
-    """
-    z = (np.asarray(ctr).astype(np.uint64) + _ONE) * _GAMMA + np.asarray(seed, dtype=np.uint64)
-    z ^= z >> np.uint64(30)
-    z *= _MIX1
-    z ^= z >> np.uint64(27)
-    z *= _MIX2
-    z ^= z >> np.uint64(31)
-    return z
-
-
-def _unit(h: np.ndarray) -> np.ndarray:
-    """Uniform doubles in [0, 1) from the top 53 bits of ``h``."""
-    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+_stream = splitmix
+_unit = unit_float
 
 
 def _below(h: np.ndarray, n: int) -> np.ndarray:
@@ -371,19 +352,8 @@ class _Lists:
 
 
 class LTPlan(Plan):
-    """An LT :class:`Plan`; completion times use per-worker cumulative costs.
-
-    ``X_j + τ·C_jb`` with ``C_jb`` the cost of worker ``j``'s tasks ``0..b`` (an exact integer)
-    — the same number the base class computes up to rounding, and bit-for-bit what
-    :meth:`LT.fast_latency` computes from its lazily generated lists.
-    """
-
-    def finish_times(self, x: np.ndarray, tau: float) -> np.ndarray:
-        counts = np.diff(self.worker_ptr)
-        cum = np.cumsum(self.cost)
-        before = np.concatenate(([0.0], cum))[self.worker_ptr[:-1]]
-        local = cum - np.repeat(before, counts)
-        return np.repeat(np.asarray(x, dtype=float), counts) + tau * local
+    """An LT :class:`Plan` (completion times: ``X_j + τ·C_jb`` with ``C_jb`` the per-worker
+    cumulative cost, an exact integer — bit for bit what :meth:`LT.fast_latency` computes)."""
 
 
 # --------------------------------------------------------------------------- peeling
@@ -747,7 +717,12 @@ class LT(Scheme):
         return None
 
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Trial by trial, identical to :func:`~codedcomp.sim.oneshot.simulate_trial` on
         :meth:`plan`, without building the plan: lists grow lazily up to a time horizon
@@ -760,18 +735,32 @@ class LT(Scheme):
             xt = np.asarray(x[t], dtype=float)
             if np.isfinite(xt).all():
                 code = _Code(self, m, workers, rngs[t])
-                latency[t], received[t] = self._first_decodable(code, xt, tau)
+                latency[t], received[t], w = self._first_decodable(code, xt, tau)
+                if work is not None:
+                    work[t] = w
                 continue
             plan = self.plan(m, workers, rngs[t])  # workers that never start: no horizon
-            times = plan.finish_times(xt, tau)
+            began, times = plan.windows(xt, tau)
             order = np.argsort(times, kind="stable")
             n = self.decode_point(plan, order)
             if n is not None:
                 latency[t], received[t] = times[order[n - 1]], n
+                if work is not None:
+                    work[t] = work_at(float(latency[t]), began, times, plan.cost, needed=float(m))
         return latency, received
 
-    def _first_decodable(self, code: _Code, x: np.ndarray, tau: float) -> tuple[float, int]:
-        """(latency, received) of one trial; ``(inf, 0)`` if never decodable."""
+    def _first_decodable(
+        self, code: _Code, x: np.ndarray, tau: float
+    ) -> tuple[float, int, Work | None]:
+        """(latency, received, work) of one trial; ``(inf, 0, None)`` if never decodable.
+
+        Work at the decode instant ``L`` from the lists (every open worker's list reaches past
+        ``H >= L``): worker ``j`` is busy from ``X_j`` until ``L`` or the end of its list, and is
+        in the middle of a symbol at ``L`` unless its list ended by then or it is the worker whose
+        symbol completed at ``L`` (another worker completing a symbol at exactly ``L`` has
+        probability 0 and is not special-cased).  ``None`` (computed from the plan by the
+        caller) when ``τ = 0``.
+        """
         lists = _Lists(code)
         peeling = _Peeling(code.k)
         xs = np.sort(x)
@@ -806,16 +795,43 @@ class LT(Scheme):
                 sups = _split(code.supports(j_all[o], b_all[o], deg), deg)
                 n = peeling.push(sups, stop=True)
                 if n is not None:
-                    return float(t_all[o[n - 1]]), consumed + n
+                    stop = float(t_all[o[n - 1]])
+                    return (
+                        stop,
+                        consumed + n,
+                        self._work(code, lists, x, tau, stop, int(j_all[o[n - 1]]), consumed + n),
+                    )
                 consumed += o.size
             later = ~now
             pool = (t_all[later], j_all[later], b_all[later], d_all[later])
             open_ = ~lists.done
             if not open_.any() and pool[0].size == 0:
-                return math.inf, 0
+                return math.inf, 0, None
             nxt = min(
                 float(pool[0].min()) if pool[0].size else math.inf,
                 float(lb[open_].min()) if open_.any() else math.inf,
             )
             want *= 1.3
             horizon = max(_horizon(xs, csum, want * unit), nxt)
+
+    @staticmethod
+    def _work(
+        code: _Code, lists: _Lists, x: np.ndarray, tau: float, stop: float, last: int, done: int
+    ) -> Work | None:
+        """Work at ``stop`` of one fast-path trial (see :meth:`_first_decodable`)."""
+        if tau <= 0:
+            return None
+        started = x < stop
+        list_end = x + tau * lists.spent
+        ended = lists.done & (list_end <= stop)
+        busy = np.where(ended, tau * lists.spent, stop - x)[started]
+        running = started & ~ended
+        running[last] = False
+        n_run = int(running.sum())
+        return Work(
+            busy=float(busy.sum()),
+            units=float(busy.sum()) / tau,
+            launched=done + n_run,
+            cancelled=n_run,
+            needed=float(code.m),
+        )

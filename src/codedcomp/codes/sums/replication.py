@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...core.work import Work
 from ...errors import check
-from .base import CoverDecoder, Decoder, Plan, Scheme, block_starts
+from .base import CoverDecoder, Decoder, Plan, Scheme, block_starts, single_task_work
 
 
 def _received(finish: np.ndarray, latency: np.ndarray) -> np.ndarray:
@@ -64,13 +65,21 @@ class Replication(Scheme):
         return CoverDecoder(plan, plan.sup_idx, plan.n_symbols)
 
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         workers = x.shape[1]
         symbol_start, group = self._groups(m, workers)
-        finish = x + tau * np.diff(symbol_start)[group]
+        cost = np.diff(symbol_start)[group].astype(float)
+        finish = x + tau * cost
         firsts = np.minimum.reduceat(finish, np.arange(0, workers, self.r), axis=1)
         latency = firsts.max(axis=1)
+        if work is not None:
+            work[:] = single_task_work(x, finish, np.broadcast_to(cost, x.shape), latency, m)
         return latency, _received(finish, latency)
 
 
@@ -103,6 +112,16 @@ class One(Scheme):
         return CoverDecoder(plan, np.zeros(1, dtype=np.int64), 1)
 
     def fast_latency(
-        self, x: np.ndarray, tau: float, m: int, rngs: Sequence[np.random.Generator]
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        return x[:, 0] + tau * m, np.ones(x.shape[0], dtype=np.int64)
+        latency = x[:, :1] + tau * m
+        if work is not None:
+            work[:] = single_task_work(
+                x[:, :1], latency, np.full((x.shape[0], 1), float(m)), latency[:, 0], m
+            )
+        return latency[:, 0], np.ones(x.shape[0], dtype=np.int64)
