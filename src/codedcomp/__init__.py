@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import policies as _policies  # noqa: F401 (registers hedge, speculate)
 from .codes.sums import SCHEMES, Scheme, scheme
 from .delays import DELAYS, DelayModel, delay
 from .errors import IllConditionedWarning, NotDecodableError

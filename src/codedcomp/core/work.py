@@ -13,7 +13,10 @@ object, computed the same way by the simulator and (from what workers report) by
 * ``launched`` — tasks some worker began; ``cancelled`` — of those, the ones stopped before they
   finished (cancelled by the policy, or still running when the job stopped).  Tasks that were
   queued but never begun cost nothing and are not counted (a rateless code queues far more
-  than it ever begins).
+  than it ever begins);
+* ``copies`` — copies of tasks the policy launched during the run (speculation, hedging; 0 for a
+  static plan), whether or not a worker began them: a copy whose original's worker had not
+  started yet replaces it, and the original, cancelled while queued, costs nothing.
 
 The simulator's master is instantaneous: it stops at the decode instant ``L``.  A real master
 notices a little later and stops its workers after a round trip; the runtime reports the work
@@ -38,6 +41,7 @@ class Work:
     launched: int = 0
     cancelled: int = 0
     needed: float = 0.0
+    copies: int = 0
 
     @property
     def extra(self) -> float:
@@ -50,6 +54,7 @@ class Work:
             "units": self.units,
             "launched": self.launched,
             "cancelled": self.cancelled,
+            "copies": self.copies,
             "extra": self.extra,
         }
 
@@ -62,6 +67,7 @@ def work_at(
     stopped: np.ndarray | None = None,
     *,
     needed: float,
+    copies: int = 0,
 ) -> Work:
     """Work done by instant ``stop`` from per-task arrays (simulator and static shortcuts).
 
@@ -75,7 +81,7 @@ def work_at(
     finished = end <= cut
     started = (began < cut) | finished
     if not started.any():
-        return Work(needed=needed)
+        return Work(needed=needed, copies=copies)
     b, e, c, f, k = began[started], end[started], cost[started], finished[started], cut[started]
     upto = np.minimum(e, k)
     span = e - b
@@ -87,17 +93,16 @@ def work_at(
         launched=int(started.sum()),
         cancelled=int((~f).sum()),
         needed=needed,
+        copies=copies,
     )
 
 
 def summarize(works: Sequence[Work | None]) -> dict[str, Any]:
     """Means over the jobs that have a :class:`Work` (the ``work`` object of a result's JSON)."""
     ok = [w for w in works if w is not None]
+    keys = ("busy", "units", "launched", "cancelled", "copies", "extra")
     if not ok:
-        return dict.fromkeys(("busy", "units", "launched", "cancelled", "extra"))
-    out: dict[str, Any] = {
-        k: float(np.mean([getattr(w, k) for w in ok]))
-        for k in ("busy", "units", "launched", "cancelled", "extra")
-    }
+        return dict.fromkeys((*keys, "extra_p99"))
+    out: dict[str, Any] = {k: float(np.mean([getattr(w, k) for w in ok])) for k in keys}
     out["extra_p99"] = float(np.quantile([w.extra for w in ok], 0.99))
     return out

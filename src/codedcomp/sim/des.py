@@ -232,7 +232,8 @@ class Simulation:
         end = np.fromiter((self.end[t] for t in ids), float, len(ids))
         cost = np.fromiter((self.cost[t] for t in ids), float, len(ids))
         stopped = np.fromiter((self.stopped.get(t, math.inf) for t in ids), float, len(ids))
-        work = work_at(stop, began, end, cost, stopped, needed=self.policy.units)
+        copies = sum(1 for t in job.task.values() if t.origin is not None)
+        work = work_at(stop, began, end, cost, stopped, needed=self.policy.units, copies=copies)
         return Outcome(stop, n, work, job)
 
 
