@@ -57,18 +57,26 @@ def test_quick_run_writes_csv_pngs_and_summary(quick: Path) -> None:
     assert "lt-fig2c --quick" in doc["command"]
 
 
-def test_every_scheme_decodes_exactly_every_trial(quick: Path) -> None:
+def test_every_decoded_trial_is_exact_and_failures_are_predicted(quick: Path) -> None:
     with (quick / "latency.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["scheme"] for r in rows} == SCHEMES
     assert len(rows) == len(SCHEMES) * len({r["trial"] for r in rows})
+    decoded = [r for r in rows if float(r["latency"]) < float("inf")]
     for r in rows:
-        assert 0 < float(r["latency"]) < float("inf"), r
+        if r not in decoded:
+            # only an LT code with a bounded number of symbols (the paper's Lambda reading,
+            # 2 per worker) can run out of symbols; the simulator, on the same plan, agrees
+            assert "me=" in r["spec"], r
+            assert float(r["predicted"]) == float("inf"), r
+    assert len(decoded) >= len(rows) - 2
+    for r in decoded:
+        assert 0 < float(r["latency"]), r
         assert float(r["error"]) <= 1e-9, r
         assert float(r["predicted"]) > 0 and int(r["received"]) >= 1
         assert float(r["decode_time"]) >= 0
     # the real run follows the simulator's prediction on the same delays and plans
-    for r in rows:
+    for r in decoded:
         meas, pred = float(r["latency"]), float(r["predicted"])
         assert abs(pred - meas) <= 0.5 * meas + 0.02, r
 

@@ -90,3 +90,10 @@ class Stuck(Poly):
 
 def marker_path(tmp: Path) -> str:
     return str(tmp / "exited")
+
+
+def make_policy(scheme: Any, m: int, workers: int, rng: np.random.Generator) -> Any:
+    """The policy a real run drives for ``scheme`` (its plan, or a pull queue for ideal)."""
+    from codedcomp.core.context import JobContext
+
+    return scheme.policy(JobContext(m=m, workers=workers, tau=0.0, executor="run"), rng)

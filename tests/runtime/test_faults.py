@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from rt_helpers import Boom, ExitOnce, Poly, Stuck, marker_path
+from rt_helpers import Boom, ExitOnce, Poly, Stuck, make_policy, marker_path
 
 import codedcomp
 from codedcomp.codes.sums import scheme
 from codedcomp.errors import NotDecodableError
 from codedcomp.runtime.backends.base import Fault
 from codedcomp.runtime.master import execute
-from codedcomp.runtime.policy import make_policy
 
 M = 8
 
@@ -71,7 +70,7 @@ def test_hang_times_out_without_hanging(any_backend: object) -> None:
     assert ex.value is None and "timed out after 0.4 s" in ex.error
     assert "1 worker(s) still silent" in ex.error
     assert elapsed < 3
-    assert ex.trace.workers[3].state == "hung" and ex.trace.workers[3].cancelled == [0]
+    assert ex.trace.workers[3].state == "hung" and ex.trace.workers[3].cancelled == [3]
 
 
 def test_hang_is_an_erasure_when_the_code_tolerates_it(any_backend: object) -> None:
@@ -239,33 +238,33 @@ def test_pull_queue_does_not_hand_a_unit_back_to_the_worker_that_failed_it(
 
 
 def test_pull_policy_retries_count_distinct_workers() -> None:
-    from codedcomp.runtime.backends.base import Event
-    from codedcomp.runtime.policy import PullPolicy
+    from codedcomp.core import Event, PullPolicy
 
     p = PullPolicy(3, 3, retries=1, depth=1, max_errors=5)
-    assert p.initial() == {}
-    sub = p.on_event(Event("idle", 0, -1, 0.0))
-    assert sub is not None and [int(t.functions[0]) for t in sub[0]] == [0]
+    assert not p.initial()
+    sub = p.on_event(Event("idle", 0, -1, 0.0), 0.0)
+    assert sub is not None and [int(t.payload[0]) for t in sub.submit[0]] == [0]
+    first = sub.submit[0][0].id
     # worker 0 fails unit 0 and asks again: it gets a fresh unit, never unit 0 back
-    assert p.on_event(Event("error", 0, 0, 0.0, None, "boom")) is None
-    sub = p.on_event(Event("idle", 0, -1, 0.0))
-    assert sub is not None and [int(t.functions[0]) for t in sub[0]] == [1]
+    assert p.on_event(Event("error", 0, first, 0.0, None, "boom"), 0.0) is None
+    sub = p.on_event(Event("idle", 0, -1, 0.0), 0.0)
+    assert sub is not None and [int(t.payload[0]) for t in sub.submit[0]] == [1]
     # worker 1 takes the retry of unit 0 first; its failure is the 2nd distinct one: lost
-    sub = p.on_event(Event("idle", 1, -1, 0.0))
-    assert sub is not None and [int(t.functions[0]) for t in sub[1]] == [0]
-    p.on_event(Event("error", 1, 0, 0.0, None, "boom"))
+    sub = p.on_event(Event("idle", 1, -1, 0.0), 0.0)
+    assert sub is not None and [int(t.payload[0]) for t in sub.submit[1]] == [0]
+    p.on_event(Event("error", 1, sub.submit[1][0].id, 0.0, None, "boom"), 0.0)
     assert "1 failed on every worker" in p.missing()
 
 
 def test_pull_policy_stops_feeding_a_worker_after_consecutive_errors() -> None:
-    from codedcomp.runtime.backends.base import Event
-    from codedcomp.runtime.policy import PullPolicy
+    from codedcomp.core import Event, PullPolicy
 
     p = PullPolicy(10, 2, depth=2, max_errors=2)
-    sub = p.on_event(Event("idle", 0, -1, 0.0))
-    assert sub is not None and len(sub[0]) == 2
-    p.on_event(Event("error", 0, 0, 0.0, None, "boom"))
-    p.on_event(Event("error", 0, 1, 0.0, None, "boom"))
-    assert p.on_event(Event("idle", 0, -1, 0.0)) is None  # no longer fed
-    sub = p.on_event(Event("idle", 1, -1, 0.0))  # the healthy worker gets the failed units first
-    assert sub is not None and [int(t.functions[0]) for t in sub[1]] == [0, 1]
+    sub = p.on_event(Event("idle", 0, -1, 0.0), 0.0)
+    assert sub is not None and len(sub.submit[0]) == 2
+    a, b = (t.id for t in sub.submit[0])
+    p.on_event(Event("error", 0, a, 0.0, None, "boom"), 0.0)
+    p.on_event(Event("error", 0, b, 0.0, None, "boom"), 0.0)
+    assert p.on_event(Event("idle", 0, -1, 0.0), 0.0) is None  # no longer fed
+    sub = p.on_event(Event("idle", 1, -1, 0.0), 0.0)  # the healthy worker gets the failed first
+    assert sub is not None and [int(t.payload[0]) for t in sub.submit[1]] == [0, 1]

@@ -14,10 +14,10 @@ import pytest
 from rt_helpers import Poly
 
 from codedcomp.codes.sums import scheme
-from codedcomp.runtime.api import predict_plan
+from codedcomp.core import StaticPolicy
 from codedcomp.runtime.engine import Engine
 from codedcomp.runtime.master import execute
-from codedcomp.runtime.policy import StaticPolicy
+from codedcomp.sim.oneshot import simulate_trial
 
 M = 16
 
@@ -43,7 +43,7 @@ def test_slow_ready_checks_do_not_inflate_latency(spec: str, any_backend: object
     # a result every ~5-10 ms, no ties in finish times; each check costs 40 ms
     delays = np.sort(np.random.default_rng(1).uniform(0.0, 0.15, M))
     plan = s.plan(M, M, np.random.default_rng(2))
-    pred, pred_rec = predict_plan(s, plan, delays, 0.002)
+    pred, pred_rec = simulate_trial(s, m=M, tau=0.002, x=delays, rng=np.random.default_rng(2))
     policy = SlowReady(s, plan, cost=0.04)
     x = np.arange(3.0)
     ex = execute(
@@ -64,10 +64,11 @@ def test_engine_acknowledges_a_job_once_armed() -> None:
     sent: list[tuple[object, ...]] = []
     engine = Engine(sent.append, ack=True)
     engine.handle(("load", "k", Poly(2)))
-    engine.handle(("job", "j1", 0.0, "k", np.zeros(3), [(0, 0.0, [(0, np.array([0]), 1.0)], None)]))
+    task = (0, np.array([0]), 1.0, 0.0)
+    engine.handle(("job", "j1", 0.0, "k", np.zeros(3), None, [(0, 0.0, [task], None)]))
     assert sent == [("armed", "j1", None)]
     silent: list[tuple[object, ...]] = []
-    Engine(silent.append).handle(("job", "j2", 0.0, "k", None, []))
+    Engine(silent.append).handle(("job", "j2", 0.0, "k", None, None, []))
     assert silent == []  # ray's hosts do not use the ack
 
 
@@ -79,10 +80,10 @@ def test_job_that_ends_below_n_rows_gets_an_exact_final_check() -> None:
     """SR above EXACT_READY_LIMIT defers dense solves below n rows; when every worker has
     finished or crashed with a decodable (non-generic) set in hand, the run must decode."""
     from codedcomp.codes.sums.sr import SR
+    from codedcomp.core import StaticPolicy
     from codedcomp.runtime.backends.base import Fault
     from codedcomp.runtime.backends.thread import ThreadBackend
     from codedcomp.runtime.master import execute
-    from codedcomp.runtime.policy import StaticPolicy
     from codedcomp.workloads.base import FunctionList
 
     n = 300

@@ -24,13 +24,14 @@ except ImportError:  # pragma: no cover - depends on the installed extras
         allow_module_level=True,
     )
 
+from rt_helpers import make_policy
+
 import codedcomp
 from codedcomp.codes.sums import scheme as make_scheme
 from codedcomp.runtime.backends import BACKENDS
 from codedcomp.runtime.backends.base import Fault, JobSpec, Task
 from codedcomp.runtime.backends.ray import RayBackend
 from codedcomp.runtime.master import execute
-from codedcomp.runtime.policy import make_policy
 from codedcomp.workloads import make_workload
 
 pytestmark = pytest.mark.ray
@@ -163,10 +164,10 @@ def test_first_k_then_cancel_stops_all_work(backend: RayBackend, workload) -> No
     # rep:r=2 decodes from one replica of each group: the other replicas (X = 5 s) have not
     # even started when it is ready, and closing must drop their queued tasks, so that no
     # engine holds the job or has anything scheduled afterwards.
-    plan = make_policy(make_scheme("rep:r=2"), M, P, np.random.default_rng(1)).initial()
+    plan = make_policy(make_scheme("rep:r=2"), M, P, np.random.default_rng(1)).initial().submit
     first: dict[tuple[tuple[int, ...], ...], int] = {}
     for w in sorted(plan):
-        first.setdefault(tuple(tuple(map(int, t.functions)) for t in plan[w]), w)
+        first.setdefault(tuple(tuple(map(int, t.payload)) for t in plan[w]), w)
     slow = sorted(set(range(P)) - set(first.values()))
     assert len(slow) == P // 2
     delays = np.full(P, 0.03)
@@ -224,7 +225,8 @@ def test_crash_and_raise_are_erasures(backend: RayBackend, workload) -> None:
     ex, exact = _job(workload, "rep:r=2", tau=0.002, delays=delays, faults=faults, backend=backend)
     assert ex.error is None and np.allclose(ex.value, exact, rtol=1e-9)
     w1, w4 = ex.trace.workers[1], ex.trace.workers[4]
-    assert w1.state == "crashed" and w1.failures[0]["kind"] == "crash" and w1.tasks == []
+    assert w1.state == "crashed" and w1.failures[0]["kind"] == "crash"
+    assert [t["state"] for t in w1.tasks] == ["lost"]  # the task it died in, nothing done
     assert w4.failures and all(f["kind"] == "raise" for f in w4.failures)
     assert "InjectedFault" in w4.failures[0]["error"]
     # an injected crash that leaves a set undecodable is reported, never hangs
@@ -273,7 +275,9 @@ def test_trace_schema_matches_local(backend: RayBackend, workload) -> None:
 def test_a_dead_actor_crashes_its_workers_and_is_replaced(backend: RayBackend, workload) -> None:
     x = workload.input(np.random.default_rng(0))
     n = 4
-    tasks = {j: [Task(b, np.array([j * 4 + b]), 1.0) for b in range(4)] for j in range(n)}
+    tasks = {
+        j: [Task(j * 4 + b, np.array([j * 4 + b]), 1.0) for b in range(4)] for j in range(n)
+    }
     job = JobSpec(
         job_id="dead-actor",
         workload=workload,

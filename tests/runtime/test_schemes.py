@@ -91,15 +91,15 @@ def test_many_logical_workers_with_injected_delays(local_backend: object) -> Non
 def test_initial_queues_are_the_plans_tasks(spec: str, m: int, workers: int) -> None:
     """The vectorised queues equal ``plan.worker_tasks`` (lazy plans sampled the same way)."""
     from codedcomp.codes.sums import scheme
-    from codedcomp.runtime.policy import StaticPolicy
+    from codedcomp.core import StaticPolicy
 
     s = scheme(spec)
-    fast = StaticPolicy(s, s.plan(m, workers, np.random.default_rng(7))).initial()
+    fast = StaticPolicy(s, s.plan(m, workers, np.random.default_rng(7))).initial().submit
     ref = s.plan(m, workers, np.random.default_rng(7))
     for j in range(workers):
         want = ref.worker_tasks(j)
         lo = int(ref.worker_ptr[j])
-        assert [t.index for t in fast[j]] == list(range(len(want)))
+        assert [t.id for t in fast[j]] == list(range(lo, lo + len(want)))
         assert [t.cost for t in fast[j]] == [float(c) for c in ref.cost[lo : lo + len(want)]]
         for got, exp in zip(fast[j], want, strict=True):
-            np.testing.assert_array_equal(got.functions, exp)
+            np.testing.assert_array_equal(got.payload, exp)

@@ -7,11 +7,11 @@ import threading
 
 import numpy as np
 import pytest
+from rt_helpers import make_policy
 
 import codedcomp
 from codedcomp.codes.sums import scheme
 from codedcomp.runtime.master import execute
-from codedcomp.runtime.policy import make_policy
 from codedcomp.workloads.base import FunctionList
 
 

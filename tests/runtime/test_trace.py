@@ -69,19 +69,22 @@ def test_trace_records_each_worker(thread_backend: object) -> None:
     "spec", ["one", "uncoded", "rep:r=2", "bcc:d=4", "lt:r=1", "lt:r=2", "sr:d=10", "sr:d=4,k=8"]
 )
 def test_runtime_prediction_is_simulate_delays(spec: str) -> None:
+    """``run``'s prediction path (``simulate_one`` on one trial's delays and stream) gives what
+    the simulator gives for the same trial: identical latency, received count and work."""
     from codedcomp.codes.sums import scheme
-    from codedcomp.rng import root_sequence, substream, trial_sequence
-    from codedcomp.runtime.api import predict_plan
-    from codedcomp.sim.oneshot import sample_delays, simulate_delays
+    from codedcomp.core import JobContext
+    from codedcomp.rng import root_sequence, trial_sequence
+    from codedcomp.sim.oneshot import sample_delays, simulate_delays, simulate_one
 
     root = root_sequence(5)
     X = sample_delays(delay("exp:rate=5"), 64, 4, root)
     s = scheme(spec)
     sim = simulate_delays([s], x=X, m=64, tau=0.01, seed=root).results[0]
+    ctx = JobContext(m=64, workers=64, tau=0.01)
     for t in range(4):
-        plan = s.plan(64, 64, substream(trial_sequence(root, t), s.label))
-        lat, rec = predict_plan(s, plan, X[t], 0.01)
-        assert lat == pytest.approx(sim.latency[t]) and rec == sim.received[t]
+        out = simulate_one(s, ctx=ctx, x=X[t], seq=trial_sequence(root, t))
+        assert out.latency == sim.latency[t] and out.received == sim.received[t]
+        assert out.work == sim.work[t]
 
 
 def test_prediction_gap_compares_the_same_trials() -> None:

@@ -48,6 +48,11 @@ class Work:
         """Work beyond the units needed, as a fraction of them."""
         return self.units / self.needed - 1.0 if self.needed > 0 else 0.0
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any], needed: float) -> Work:
+        keys = ("busy", "units", "launched", "cancelled", "copies")
+        return cls(**{k: doc[k] for k in keys if k in doc}, needed=needed)
+
     def to_json(self) -> dict[str, float]:
         return {
             "busy": self.busy,

@@ -3,11 +3,13 @@
 For each trial ``t`` the run draws, from trial ``t``'s own streams of one root seed
 (:mod:`codedcomp.rng`), the injected initial delays ``X`` (stream ``"delays"``, via
 :func:`~codedcomp.sim.oneshot.sample_delays`), the input (``"input"``), the faulty workers
-(``"faults"``) and each scheme's plan (stream = the scheme's spec).  These are exactly the
-streams the simulator uses, so every scheme meets the same delays, input and faults (common
-random numbers), and :func:`~codedcomp.sim.oneshot.simulate_delays` on the same ``X`` and root
-predicts each trial on the very plan that ran: ``predicted_latency`` beside the measured
-``latency`` (papers 000 §IV and 001 §IV model, eq. 4).  Predictions do not model faults.
+(``"faults"``) and each scheme's policy — its plan, or the dynamic policy of speculation and
+hedging (stream = the scheme's canonical spec).  These are exactly the streams the simulator
+uses, so every scheme meets the same delays, input and faults (common random numbers), and
+:func:`~codedcomp.sim.oneshot.simulate_one` on the same ``X`` and stream — the simulator's one
+prediction path — predicts each trial on the very plan that ran: ``predicted_latency`` beside the
+measured ``latency`` (papers 000 §IV and 001 §IV model, eq. 4).  Predictions do not model faults.
+Every result also reports the ``work`` the workers really did (:mod:`codedcomp.core.work`).
 
 Every parameter, spec and the workload's ability to reach the backend are checked before any
 worker starts.  Latency is measured from the job's ``t0`` to the arrival at the master of the
@@ -21,24 +23,26 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
-from ..codes.sums import Ideal, Plan, Scheme
+from ..codes.sums import Ideal, Scheme
 from ..codes.sums import scheme as make_scheme
+from ..core.context import JobContext
+from ..core.work import Work, summarize
 from ..delays import DelayModel
 from ..delays import delay as make_delay
+from ..delays.none import NoDelay
 from ..errors import NotDecodableError, check
 from ..rng import root_sequence, substream, trial_sequence
-from ..sim.oneshot import latency_stats, sample_delays, simulate_delays
+from ..sim.oneshot import latency_stats, sample_delays, simulate_one
 from ..workloads.base import FunctionList, Workload
 from .backends import Backend
 from .backends import backend as get_backend
 from .faults import draw_faults, parse_faults, place_faults
 from .master import execute
-from .policy import Policy, PullPolicy, StaticPolicy
 from .trace import Trace, traces_doc, write_traces
 
 Progress = Callable[[int], None]
@@ -66,6 +70,12 @@ class RunResult:
     errors: list[str | None]  # NotDecodableError message per trial (None: decoded)
     relative_errors: np.ndarray  # vs the exact F(x) (nan: failed or not checked)
     traces: list[Trace] = field(repr=False, default_factory=list)
+    predicted_work: list[Work | None] = field(repr=False, default_factory=list)
+
+    @property
+    def works(self) -> list[Work | None]:
+        """Measured work per trial (from the traces)."""
+        return [Work.from_json(t.work, float(t.m)) if t.work else None for t in self.traces]
 
     @property
     def value(self) -> np.ndarray:
@@ -110,6 +120,10 @@ class RunResult:
             "wasted_work": (  # over the decoded trials: a failed job's work is not "beyond m"
                 float(np.mean([t.wasted_work for t in decoded])) if decoded else None
             ),
+            "work": summarize(
+                [w for w, t in zip(self.works, self.traces, strict=True) if t.decoded]
+            ),
+            "predicted_work": summarize(self.predicted_work),
             "errors": sorted({e for e in self.errors if e})[:3],
         }
 
@@ -271,20 +285,6 @@ def prepare(
     )
 
 
-def predict_plan(scheme: Scheme, plan: Plan, x: np.ndarray, tau: float) -> tuple[float, int]:
-    """The simulator's (latency, received) for ``plan`` under initial delays ``x``.
-
-    The body of :func:`codedcomp.sim.oneshot.simulate_trial` on a given plan object (latency
-    ``inf`` if never decodable).  Call it before anything else reads the plan's supports.
-    """
-    times = plan.finish_times(x, tau)
-    order = np.argsort(times, kind="stable")
-    n = scheme.decode_point(plan, order)
-    if n is None:
-        return float("inf"), 0
-    return float(times[order[n - 1]]), int(n)
-
-
 def warm_up(scheme: Scheme, m: int, workers: int) -> None:
     """Decode once on a throwaway plan, so one-time costs (imports, caches) are not timed.
 
@@ -292,7 +292,7 @@ def warm_up(scheme: Scheme, m: int, workers: int) -> None:
     paths as in real runs, e.g. SR's linear solve) until the decoder is ready or ``4·workers``
     tasks were fed.
     """
-    if isinstance(scheme, Ideal):
+    if isinstance(scheme, Ideal) or scheme.dynamic:
         return
     rng = np.random.default_rng(0)
     plan = scheme.plan(m, workers, rng)
@@ -316,11 +316,10 @@ def execute_prepared(
     n_s = len(p.schemes)
     pred_lat = np.full((n_s, p.trials), np.nan)
     pred_rec = np.zeros((n_s, p.trials), dtype=np.int64)
-    planless = [k for k, s in enumerate(p.schemes) if isinstance(s, Ideal)]
-    if predict and planless:
-        sim = simulate_delays([p.schemes[k] for k in planless], x=X, m=p.m, tau=p.tau, seed=p.root)
-        for k, r in zip(planless, sim.results, strict=True):
-            pred_lat[k], pred_rec[k] = r.latency, r.received
+    pred_work: list[list[Work | None]] = [[None] * p.trials for _ in p.schemes]
+    natural = isinstance(p.model, NoDelay) and p.tau == 0
+    sim_ctx = JobContext(m=p.m, workers=p.workers, tau=p.tau, delay=p.model)
+    run_ctx = replace(sim_ctx, executor="run", natural=natural)
     for s in p.schemes:
         warm_up(s, p.m, p.workers)
     key = uuid.uuid4().hex
@@ -335,15 +334,14 @@ def execute_prepared(
         exact = fixed_exact if p.fixed_x or not check_error else p.workload.exact(x_t)
         drawn = draw_faults(p.faults, p.workers, substream(seq, "faults"))
         for k, s in enumerate(p.schemes):
-            rng = substream(seq, s.label)
-            policy: Policy
-            if isinstance(s, Ideal):
-                policy = PullPolicy(p.m, p.workers, label=s.label)
-            else:
-                plan = s.plan(p.m, p.workers, rng)
-                if predict:
-                    pred_lat[k, t], pred_rec[k, t] = predict_plan(s, plan, X[t], p.tau)
-                policy = StaticPolicy(s, plan)
+            policy = s.policy(run_ctx, substream(seq, s.canonical))
+            if predict:  # the simulator on the same delays and stream: the same plan
+                out = simulate_one(s, ctx=sim_ctx, x=X[t], seq=seq)
+                pred_lat[k, t], pred_rec[k, t], pred_work[k][t] = (
+                    out.latency,
+                    out.received,
+                    out.work,
+                )
             faults = place_faults(p.faults, drawn, policy.planned_tasks())
             ex = execute(
                 policy,
@@ -386,6 +384,7 @@ def execute_prepared(
             errors=b["err"],
             relative_errors=np.array(b["rel"], dtype=float),
             traces=b["traces"],
+            predicted_work=pred_work[k],
         )
         for k, (s, b) in enumerate(zip(p.schemes, per, strict=True))
     ]

@@ -1,10 +1,11 @@
 """The worker-side executor: many logical workers on one thread, driven by a deadline heap.
 
-Used by the ``thread`` backend (one engine per thread in the master process) and the ``local``
-backend (one engine per pooled worker process).  It implements the timing and fault contract of
-:mod:`codedcomp.runtime.backends.base`: worker ``j`` starts at ``t0 + X_j`` and task ``b`` is
-released at the absolute deadline ``t0 + X_j + τ·Σ_{b'≤b} cost`` — the papers' delay model
-(000 §IV, 001 §IV, eq. 4) enforced on a monotonic clock, so per-task sleeps do not drift.
+Used by every backend: one engine per thread (``thread``), per pooled process (``local``) or per
+Ray host actor (``ray``).  It implements the timing and fault contract of
+:mod:`codedcomp.runtime.backends.base`: worker ``j`` starts at ``t0 + X_j`` and a task is released
+at the absolute deadline ``window start + τ·cost (+ extra)``, the window of each task starting
+where the previous one's ended — the papers' delay model (000 §IV, 001 §IV, eq. 4) enforced on a
+monotonic clock, so per-task sleeps do not drift.
 
 Design choices (see ``../shared/notes/runtime.md`` for the measurements behind them):
 
@@ -14,24 +15,28 @@ Design choices (see ``../shared/notes/runtime.md`` for the measurements behind t
   so a 2-core machine runs hundreds of them; real computations of workers sharing an engine are
   serialised, exactly as they would contend for one core.
 * **Compute early, release at the deadline.**  A task's value is computed as soon as the worker
-  reaches the task, then held until its deadline; the next task's window starts at that
-  deadline (or at the end of a computation that overran it).
-* **Cancellation between tasks.**  Commands are checked between any two steps; a ``partial``
-  call in progress is never interrupted (cooperative), which bounds the stop latency by one
-  task's real compute time.
-* **Injected faults are per logical worker**: ``crash`` emits a crash event and drops the
-  worker, ``hang`` silently drops it (its host keeps serving the other workers, as a hung
-  machine among many would), ``raise`` makes its ``partial`` calls raise from task ``at`` on.
+  reaches the task (``workload.compute(payload, x, data)``), then held until its deadline; the
+  next task's window starts at that deadline (or at the end of a computation that overran it).
+* **Cancelling one task** (``cancel_tasks``): a queued task is dropped; a task whose value is held
+  for its deadline is dropped and its worker starts its next task at once (the elapsed part of
+  its window counts as work done).  Either way a ``"cancelled"`` event reports it.  A ``partial``
+  call in progress is never interrupted (cooperative): cancellation takes effect between steps.
+* **Job data** (``data``: encoded operands and the like, shipped once per job — shared memory on
+  ``local``, the object store on Ray) is handed to every ``compute`` call of the job.
+* **Injected faults are per logical worker**, striking at the worker's ``at``-th task (counting
+  the tasks it begins): ``crash`` emits a crash event and drops the worker, ``hang`` silently
+  drops it (its host keeps serving the other workers), ``raise`` makes its calls raise from
+  there on.
 
-Command protocol (tuples; the channel is a ``queue.Queue`` or a pipe):
-``("load", key, workload_or_pickled_bytes)``, ``("job", job_id, tau, key, x, workers)``
-with ``workers = [(worker, delay, [(index, functions, cost), ...], fault_or_None), ...]`` and
+Command protocol (tuples; the channel is a ``queue.Queue``, a pipe or Ray actor calls):
+``("load", key, workload_or_pickled_bytes)``, ``("job", job_id, tau, key, x, data, workers)``
+with ``workers = [(worker, delay, [(id, payload, cost, extra), ...], fault_or_None), ...]`` and
 ``fault = (kind, at)``, ``("go", job_id, t0)``, ``("submit", job_id, worker, tasks)``,
-``("cancel", job_id)``,
+``("cancel_tasks", job_id, worker, [id, ...])``, ``("cancel", job_id)`` (the whole job),
 ``("exit",)``.  Outgoing: ``("ev", job_id, [event tuples])``, ``("stopped", job_id,
 [WorkerStop tuples])`` and, if the engine was built with ``ack=True``, ``("armed", job_id,
 None)`` once a job's workers are set up (so the master takes ``t0`` only when every host holds
-the job: a host still unpickling a large job would otherwise start its workers late).
+the job).  Event tuples are :class:`~codedcomp.core.tasks.Event` fields.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .backends.base import Event, WorkerStop
+from .backends.base import WorkerStop
 
 Send = Callable[[tuple[Any, ...]], None]
 Get = Callable[[float | None], "tuple[Any, ...] | None"]
@@ -59,12 +64,14 @@ class InjectedFault(RuntimeError):
 class _Worker:
     __slots__ = (
         "at",
+        "begun",
         "busy_until",
+        "cur",
         "fault",
-        "index",
         "pending",
         "queue",
         "state",
+        "token",
         "window_start",
         "worker",
     )
@@ -76,27 +83,34 @@ class _Worker:
         self.fault: str | None = fault[0] if fault else None
         self.at: int = int(fault[1]) if fault else -1
         self.state = "waiting"  # waiting | running | idle | crashed | hung
-        self.pending: tuple[int, Any, float, float] | None = None  # index, value, cost, deadline
-        self.index = -1  # task in progress (computed or being computed)
+        self.pending: tuple[int, Any, float, float] | None = None  # id, value, cost, deadline
+        self.cur = -1  # task in progress (computed and held, or hung in)
+        self.begun = 0  # tasks begun (where injected faults strike)
         self.window_start = delay
+        self.token = 0  # bumped when a held task is cancelled: its heap entry is stale
 
 
 class _Job:
     def __init__(
-        self, job_id: str, tau: float, workload: Any, x: Any, load_error: str | None
+        self, job_id: str, tau: float, workload: Any, x: Any, data: Any, load_error: str | None
     ) -> None:
         self.job_id = job_id
         self.started = False
         self.tau = tau
         self.workload = workload
         self.x = x
+        self.data = data
         self.load_error = load_error
         self.workers: dict[int, _Worker] = {}
         self.outbox: list[tuple[Any, ...]] = []
 
 
 class Engine:
-    """Runs the logical workers of one host (thread or process); see the module docstring."""
+    """Runs the logical workers of one host (thread or process); see the module docstring.
+
+    ``attach``: turns the ``data`` handle of a ``job`` command into the job's data (e.g. maps a
+    shared-memory segment); identity by default.
+    """
 
     def __init__(
         self,
@@ -105,13 +119,15 @@ class Engine:
         *,
         ack: bool = False,
         freeze_gc: bool = False,
+        attach: Callable[[Any], Any] | None = None,
     ) -> None:
         self.send = send
         self.ack = ack
         self.freeze_gc = freeze_gc  # a dedicated host process: see _start_job
         self.clock = clock
+        self.attach = attach
         self.jobs: dict[str, _Job] = {}
-        self.heap: list[tuple[float, int, str, int]] = []
+        self.heap: list[tuple[float, int, str, int, int]] = []
         self.workloads: dict[str, Any] = {}  # key -> workload (or the load error string)
         self._seq = 0
         self._last_flush = clock()
@@ -134,10 +150,12 @@ class Engine:
                         return
                     continue
                 if self.heap and self.heap[0][0] <= self.clock():
-                    _, _, job_id, worker = heapq.heappop(self.heap)
+                    _, _, job_id, worker, token = heapq.heappop(self.heap)
                     job = self.jobs.get(job_id)
                     if job is not None and worker in job.workers:
-                        self._step(job, job.workers[worker])
+                        w = job.workers[worker]
+                        if token == w.token:
+                            self._step(job, w)
                     if self.clock() - self._last_flush > FLUSH_EVERY:
                         self.flush()
         finally:
@@ -151,6 +169,8 @@ class Engine:
             self._go(msg[1], msg[2])
         elif kind == "submit":
             self._submit(*msg[1:])
+        elif kind == "cancel_tasks":
+            self._cancel_tasks(*msg[1:])
         elif kind == "cancel":
             self._cancel(msg[1])
         elif kind == "load":
@@ -175,10 +195,17 @@ class Engine:
                 payload = f"could not load the workload: {type(e).__name__}: {e}"
         self.workloads = {key: payload}  # keep only the latest workload
 
-    def _start_job(self, job_id: str, tau: float, key: str, x: Any, workers: list[Any]) -> None:
+    def _start_job(
+        self, job_id: str, tau: float, key: str, x: Any, data: Any, workers: list[Any]
+    ) -> None:
         workload = self.workloads.get(key, f"workload {key} was never loaded")
         load_error = workload if isinstance(workload, str) else None
-        job = _Job(job_id, tau, workload, x, load_error)
+        if data is not None and self.attach is not None and load_error is None:
+            try:
+                data = self.attach(data)
+            except Exception as e:  # reported as a crash of each worker
+                load_error = f"could not attach the job's data: {type(e).__name__}: {e}"
+        job = _Job(job_id, tau, workload, x, data, load_error)
         self.jobs[job_id] = job
         for worker, delay, tasks, fault in workers:
             job.workers[worker] = _Worker(worker, float(delay), list(tasks), fault)
@@ -199,7 +226,7 @@ class Engine:
         for w in job.workers.values():
             # a "go" that reaches this host late starts it late: honest, visible in the trace
             w.busy_until = w.window_start = max(t0 + w.busy_until, now)
-            self._push(w.busy_until, job_id, w.worker)
+            self._push(w.busy_until, job_id, w)
 
     def _submit(self, job_id: str, worker: int, tasks: list[Any]) -> None:
         job = self.jobs.get(job_id)
@@ -207,18 +234,41 @@ class Engine:
             return
         w = job.workers[worker]
         if w.state == "crashed":
-            job.outbox.append(
-                tuple(
-                    Event("crash", worker, -1, self.clock(), None, "task given to a crashed worker")
-                )
-            )
+            self._emit(job, "crash", worker, -1, error="task given to a crashed worker")
             return
         w.queue.extend(tasks)
         if w.state == "idle" and job.started:
             now = self.clock()
             w.state = "running"
             w.busy_until = max(w.busy_until, now)
-            self._push(now, job_id, worker)
+            self._push(now, job_id, w)
+
+    def _cancel_tasks(self, job_id: str, worker: int, ids: list[int]) -> None:
+        job = self.jobs.get(job_id)
+        if job is None or worker not in job.workers:
+            return
+        w = job.workers[worker]
+        drop = set(ids)
+        now = self.clock()
+        if w.pending is not None and w.pending[0] in drop:  # held for its deadline: stop it
+            tid, _, cost, deadline = w.pending
+            span = deadline - w.window_start
+            done = cost * min(1.0, max(0.0, (now - w.window_start) / span)) if span > 0 else cost
+            self._emit(job, "cancelled", w.worker, tid, done, began=w.window_start)
+            w.pending = None
+            w.cur = -1
+            w.token += 1  # its deadline entry is stale
+            w.busy_until = w.window_start = now
+            self._push(now, job_id, w)
+            drop.discard(tid)
+        if drop and w.queue:
+            kept = deque()
+            for t in w.queue:
+                if t[0] in drop:
+                    self._emit(job, "cancelled", w.worker, t[0], 0.0)
+                else:
+                    kept.append(t)
+            w.queue = kept
 
     def _cancel(self, job_id: str) -> None:
         job = self.jobs.pop(job_id, None)
@@ -235,7 +285,7 @@ class Engine:
                 partial = (
                     cost * min(1.0, max(0.0, (now - w.window_start) / span)) if span > 0 else cost
                 )
-            index = w.index if w.state in ("running", "hung") else -1
+            index = w.cur if w.state in ("running", "hung") else -1
             stops.append(tuple(WorkerStop(w.worker, w.state, index, partial)))
         if job.outbox:  # events produced before the cancel still go out, in order
             self.send(("ev", job_id, job.outbox))
@@ -246,20 +296,21 @@ class Engine:
             gc.unfreeze()
 
     # -- one step of one logical worker -----------------------------------------------------
-    def _push(self, when: float, job_id: str, worker: int) -> None:
+    def _push(self, when: float, job_id: str, w: _Worker) -> None:
         self._seq += 1
-        heapq.heappush(self.heap, (when, self._seq, job_id, worker))
+        heapq.heappush(self.heap, (when, self._seq, job_id, w.worker, w.token))
 
     def _emit(
         self,
         job: _Job,
         kind: str,
         worker: int,
-        index: int,
+        task: int,
         value: Any = None,
         error: str | None = None,
+        began: float | None = None,
     ) -> None:
-        job.outbox.append((kind, worker, index, self.clock(), value, error))
+        job.outbox.append((kind, worker, task, self.clock(), value, error, began))
 
     def _step(self, job: _Job, w: _Worker) -> None:
         if w.state == "waiting":
@@ -270,46 +321,49 @@ class Engine:
                 self._emit(job, "crash", w.worker, -1, error=job.load_error)
                 return
         if w.pending is not None:  # its deadline has come: release the result
-            index, value, _cost, deadline = w.pending
+            tid, value, _cost, deadline = w.pending
             w.pending = None
-            self._emit(job, "result", w.worker, index, value)
+            self._emit(job, "result", w.worker, tid, value, began=w.window_start)
             w.busy_until = deadline
         self._next_task(job, w)
 
     def _next_task(self, job: _Job, w: _Worker) -> None:
         if not w.queue:
             w.state = "idle"
-            w.index = -1
+            w.cur = -1
             self._emit(job, "idle", w.worker, -1)
             return
-        index, functions, cost = w.queue.popleft()
-        w.index = index
-        if w.fault is not None and index >= w.at and w.fault != "raise":
+        tid, payload, cost, extra = w.queue.popleft()
+        w.cur = tid
+        position = w.begun
+        w.begun += 1
+        if w.fault is not None and position >= w.at and w.fault != "raise":
             if w.fault == "crash":
                 w.state = "crashed"
-                self._emit(job, "crash", w.worker, index, error="injected crash")
+                self._emit(job, "crash", w.worker, tid, error="injected crash")
             else:
                 w.state = "hung"
             w.queue.clear()
             return
-        start = max(w.busy_until, self.clock()) if job.tau <= 0 else w.busy_until
+        pad = job.tau * cost + extra
+        start = w.busy_until if pad > 0 else max(w.busy_until, self.clock())
         w.window_start = start
         try:
-            if w.fault == "raise" and index >= w.at:
-                raise InjectedFault(f"injected fault in task {index} of worker {w.worker}")
-            value = job.workload.partial(functions, job.x)
+            if w.fault == "raise" and position >= w.at:
+                raise InjectedFault(f"injected fault in task {tid} of worker {w.worker}")
+            value = job.workload.compute(payload, job.x, job.data)
         except Exception as e:  # a failing f_i: an erasure, reported
             now = self.clock()
-            self._emit(job, "error", w.worker, index, error=f"{type(e).__name__}: {e}")
+            self._emit(job, "error", w.worker, tid, error=f"{type(e).__name__}: {e}", began=start)
             w.busy_until = max(w.busy_until, now)
-            self._push(now, job.job_id, w.worker)
+            self._push(now, job.job_id, w)
             return
         done = self.clock()
-        deadline = start + job.tau * cost if job.tau > 0 else done
+        deadline = start + pad if pad > 0 else done
         if deadline <= done:  # no padding, or the computation overran its window
-            self._emit(job, "result", w.worker, index, value)
+            self._emit(job, "result", w.worker, tid, value, began=start)
             w.busy_until = done
-            self._push(done, job.job_id, w.worker)
+            self._push(done, job.job_id, w)
         else:
-            w.pending = (index, value, cost, deadline)
-            self._push(deadline, job.job_id, w.worker)
+            w.pending = (tid, value, cost, deadline)
+            self._push(deadline, job.job_id, w)

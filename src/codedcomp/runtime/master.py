@@ -1,12 +1,14 @@
-"""The master loop: drive one job on any backend, stream results into the decoder, stop early.
+"""The master loop: drive one job of a policy on any backend, stream results, stop early.
 
 One call of :func:`execute` runs one job (one trial of one scheme): it opens a
-:class:`~.backends.base.Session`, gives every worker the queue its :class:`~.policy.Policy`
-chose, then consumes events **as they stream back** until the policy is ``ready``.  It then
-closes the session, which **cancels all outstanding work** (no worker keeps computing for a
-finished job) and waits until every worker has stopped, and decodes.  This is the papers'
-master (000 §II, 001 §II): it stops at the first decodable set of results, whatever the
-stragglers do.
+:class:`~.backends.base.Session`, gives every worker the tasks its
+:class:`~codedcomp.core.policy.Policy` chose, then consumes events **as they stream back** until
+the policy is ``ready``, carrying out what the policy answers — tasks appended to workers'
+queues, single tasks cancelled — through the same :class:`~codedcomp.core.job.Job` books the
+event-driven simulator keeps.  It then closes the session, which **cancels all outstanding
+work** (no worker keeps computing for a finished job) and waits until every worker has stopped,
+and decodes.  This is the papers' master (000 §II, 001 §II): it stops at the first decodable set
+of results, whatever the stragglers do.
 
 **What is measured** (papers 000/001 Def. 1: latency = time to *collect* a set of results from
 which F is recoverable; decoding is timed apart, ``decode_time``):
@@ -16,18 +18,18 @@ which F is recoverable; decoding is timed apart, ``decode_time``):
   thread, which may be busy in a slow ``ready`` check (SR's dense solve: 15–50 ms at m = 1000);
 * every event in hand goes to the books and the policy before ``ready`` is asked (once per
   batch, not per event); a check slower than ``READY_BUDGET`` paces the next one (``PACE``);
-* once ready, ``policy.decode_point()`` gives the smallest decodable prefix of what was fed
-  (the scheme's exact ``decode_point``, as the simulator uses): ``latency`` is the arrival of
+* once ready, the policy's ``decode_point()`` gives the smallest decodable prefix of what was
+  fed (the scheme's exact ``decode_point``, as the simulator uses): ``latency`` is the arrival of
   its last result, ``received`` its length; results fed beyond it are marked ``late``, and the
   instant the master noticed is ``detected``.  How often or how slowly the master checks thus
   changes when it stops (wasted work), not the latency it reports.
 * the cyclic GC is frozen for the job (the plan's ~10^5 queued objects at m = 1000 would make a
   full collection stall the master mid-run), and the GIL switch interval is shortened.
 
-Events reach the policy uniformly (``start``, ``result``, ``error``, ``crash``, ``idle``, and
-"time passed" at the policy's ``wake_at``), and a policy may answer any of them with new tasks
-that are appended to running workers' queues: the loop is ready for speculative execution and
-hedged requests, and runs ``ideal`` as a pull-based work queue today.
+**Work** is what workers really did (:class:`~codedcomp.core.work.Work`): the windows of the
+tasks they finished, the part of the tasks cancelled or stopped at the close, late results
+included; the trace lists every task with how it ended (``done``, ``cancelled``, ``lost``,
+``failed``) so a cancelled loser can be seen to have stopped.
 
 Erasures and failure modes: a task that raised, a crashed worker or a silent (hung) one is an
 erasure.  The job ends without an answer when nothing more can arrive (every worker has crashed
@@ -44,15 +46,19 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..core.job import Job
+from ..core.policy import Policy
+from ..core.tasks import Actions, Event
+from ..core.work import Work
 from ..errors import NotDecodableError
 from ..workloads.base import Workload
-from .backends.base import Backend, Event, Fault, JobSpec, Session, Task
-from .policy import Policy, Submissions
+from .backends.base import Backend, Fault, JobSpec, Session
 from .trace import Trace, WorkerTrace
 
 
@@ -60,7 +66,7 @@ from .trace import Trace, WorkerTrace
 class Execution:
     """Outcome of one job: the decoded value (or the error message) and its trace."""
 
-    value: np.ndarray | None
+    value: Any
     error: str | None
     trace: Trace
 
@@ -71,61 +77,75 @@ class Execution:
 
 
 class _Books:
-    """The master's bookkeeping of one job, turned into a :class:`Trace` at the end."""
+    """The trace side of one job's books (the policy side is the core :class:`Job`)."""
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, job: Job) -> None:
         self.trace = trace
-        n = len(trace.workers)
+        self.job = job
         self.t0 = 0.0
-        self.cost: dict[tuple[int, int], float] = {}
-        self.outstanding: list[set[int]] = [set() for _ in range(n)]
-        self.idle = [False] * n
-        self.dead = [False] * n
-        self.fed: list[dict[str, Any]] = []  # trace entries of the results fed, in order
+        self.entries: dict[int, dict[str, Any]] = {}  # task id -> its trace entry
+        self.fed: list[dict[str, Any]] = []  # entries of the results delivered, in order
 
-    def submitted(self, subs: Submissions) -> None:
-        for w, tasks in subs.items():
-            if not tasks:
-                continue
-            for t in tasks:
-                self.cost[(w, t.index)] = float(t.cost)
-                self.outstanding[w].add(t.index)
-            self.idle[w] = False
+    def entry(self, tid: int) -> dict[str, Any]:
+        """The trace entry of task ``tid``, made when something first happens to it (a plan of
+        10^5 queued tasks costs nothing until they run)."""
+        e = self.entries.get(tid)
+        if e is None:
+            t = self.job.task[tid]
+            e = {"index": tid, "cost": float(t.cost)}
+            if t.origin is not None:
+                e["copy_of"] = t.origin
+            self.entries[tid] = e
+            self.trace.workers[self.job.worker[tid]].tasks.append(e)
+        return e
+
+    def submitted(self, actions: Actions, now: float) -> None:
+        for w, tasks in actions.submit.items():
             self.trace.workers[w].submitted += len(tasks)
+            if now > 0:  # launched during the run (copies, pull queue): keep when
+                for t in tasks:
+                    self.entry(t.id)["submitted"] = now
+        for tid in actions.cancel:
+            self.entry(tid)["cancel_sent"] = now
 
-    def record(self, ev: Event, arrived: float, *, late: bool = False) -> None:
+    def record(self, ev: Event, arrived: float, *, fed: bool) -> None:
+        """Book ``ev`` (before the policy sees it); ``fed``: the job delivered it to the policy."""
         wt = self.trace.workers[ev.worker]
-        w, t0 = ev.worker, self.t0
+        t0 = self.t0
+        entry = self.entry(ev.task) if ev.task in self.job.task else None
         if ev.kind == "start":
             wt.start = ev.time - t0
-        elif ev.kind == "result":
-            self.outstanding[w].discard(ev.index)
-            entry = {
-                "index": ev.index,
-                "cost": self.cost.get((w, ev.index), 0.0),
-                "done": ev.time - t0,
-                "arrived": arrived - t0,
-            }
-            if late:
-                entry["late"] = True
-            wt.tasks.append(entry)
-            if not late:
+        elif ev.kind == "result" and entry is not None:
+            entry["done"] = ev.time - t0
+            entry["arrived"] = arrived - t0
+            if ev.began is not None:
+                entry["began"] = ev.began - t0
+            if fed:
                 self.fed.append(entry)
+            else:
+                entry["late"] = True  # cancelled before it arrived, or after the job stopped
             self.trace.work_done += entry["cost"]
+        elif ev.kind == "cancelled" and entry is not None:
+            entry["cancelled"] = ev.time - t0
+            entry["partial"] = float(ev.value or 0.0)
+            if ev.began is not None:
+                entry["began"] = ev.began - t0
+            self.trace.work_done += entry["partial"]
         elif ev.kind == "error":
-            self.outstanding[w].discard(ev.index)
+            if entry is not None:
+                entry["failed"] = ev.time - t0
+                if ev.began is not None:
+                    entry["began"] = ev.began - t0
             wt.failures.append(
-                {"index": ev.index, "kind": "raise", "error": ev.error, "time": ev.time - t0}
+                {"index": ev.task, "kind": "raise", "error": ev.error, "time": ev.time - t0}
             )
         elif ev.kind == "crash":
-            if self.dead[w]:
+            if wt.state == "crashed":
                 return
-            self.dead[w] = True
-            lost = sorted(self.outstanding[w])
-            self.outstanding[w].clear()
+            lost = sorted(self.job.outstanding[ev.worker])
             wt.failures.append(
                 {
-                    "index": ev.index,
+                    "index": ev.task,
                     "kind": "crash",
                     "error": ev.error,
                     "time": ev.time - t0,
@@ -133,23 +153,16 @@ class _Books:
                 }
             )
             wt.state = "crashed"
-        elif ev.kind == "idle":
-            self.idle[w] = True
-
-    def settled(self) -> bool:
-        """Nothing more can arrive: every worker is dead, or idle with nothing outstanding."""
-        return all(
-            d or (i and not o)
-            for d, i, o in zip(self.dead, self.idle, self.outstanding, strict=True)
-        )
 
     def summary(self) -> str:
-        n = len(self.dead)
-        crashed = sum(self.dead)
+        n = len(self.job.dead)
+        crashed = sum(self.job.dead)
         raised = sum(
             len([f for f in w.failures if f["kind"] == "raise"]) for w in self.trace.workers
         )
-        silent = sum(1 for d, o in zip(self.dead, self.outstanding, strict=True) if not d and o)
+        silent = sum(
+            1 for d, o in zip(self.job.dead, self.job.outstanding, strict=True) if not d and o
+        )
         first = next((f["error"] for w in self.trace.workers for f in w.failures), None)
         parts = [
             f"{crashed} of {n} workers crashed",
@@ -157,6 +170,33 @@ class _Books:
             f"{silent} worker(s) still silent",
         ]
         return ", ".join(parts) + (f"; first failure: {first}" if first else "")
+
+    def work(self, stops: Mapping[int, Any], tau: float, needed: float) -> Work:
+        """What workers really did (module docstring)."""
+        busy = units = 0.0
+        launched = cancelled = 0
+        for e in self.entries.values():
+            if "done" in e:
+                launched += 1
+                units += e["cost"]
+                if "began" in e:
+                    busy += max(e["done"] - e["began"], 0.0)
+            elif "cancelled" in e and "began" in e:
+                launched += 1
+                cancelled += 1
+                units += e["partial"]
+                busy += max(e["cancelled"] - e["began"], 0.0)
+            elif "failed" in e:
+                launched += 1
+                cancelled += 1
+        for stop in stops.values():
+            if stop.in_progress >= 0 and stop.state != "crashed":
+                launched += 1
+                cancelled += 1
+                units += stop.partial_work
+                busy += stop.partial_work * tau
+        copies = sum(1 for t in self.job.task.values() if t.origin is not None)
+        return Work(busy, units, launched, cancelled, needed, copies)
 
 
 READY_BUDGET = 0.001  # seconds: a ``ready`` check slower than this paces the next ones
@@ -240,13 +280,18 @@ class _Receiver:
         return self._drain([])
 
 
-def _submit(session: Session, books: _Books, subs: Submissions | None) -> None:
-    if not subs:
+def _carry_out(session: Session, job: Job, books: _Books, actions: Actions, now: float) -> None:
+    """Send what the policy decided (already registered in ``job``) to the workers."""
+    if not actions:
         return
-    books.submitted(subs)
-    for w, tasks in subs.items():
-        if tasks:
-            session.submit(w, tasks)
+    books.submitted(actions, now)
+    for w, tasks in actions.submit.items():
+        session.submit(w, tasks)
+    by_worker: dict[int, list[int]] = {}
+    for tid in actions.cancel:
+        by_worker.setdefault(job.worker[tid], []).append(tid)
+    for w, ids in by_worker.items():
+        session.cancel_tasks(w, ids)
 
 
 def execute(
@@ -262,8 +307,12 @@ def execute(
     workload_key: str | None = None,
     trial: int = 0,
     grace: float = 2.0,
+    data: Mapping[str, np.ndarray] | None = None,
 ) -> Execution:
-    """Run one job of ``policy`` on ``backend``; see the module docstring."""
+    """Run one job of ``policy`` on ``backend``; see the module docstring.
+
+    ``data``: the job's data (named arrays), shipped to the workers once for the whole job.
+    """
     delays = np.asarray(delays, dtype=float)
     n = len(delays)
     faults = faults or {}
@@ -282,10 +331,11 @@ def execute(
             for j in range(n)
         ],
     )
-    books = _Books(trace)
-    initial = policy.initial()
-    books.submitted(initial)
-    job = JobSpec(
+    job = Job(policy, n)
+    books = _Books(trace, job)
+    initial = job.begin()
+    books.submitted(initial, 0.0)
+    spec = JobSpec(
         job_id=uuid.uuid4().hex,
         workload=workload,
         workload_key=workload_key or uuid.uuid4().hex,  # no key: the workload may have changed
@@ -293,16 +343,16 @@ def execute(
         n_workers=n,
         delays=delays,
         tau=float(tau),
-        tasks=initial,
+        tasks=initial.submit,
         faults=faults,
+        data=data,
     )
     detected: float | None = None  # instant the master saw ``policy.ready``
-    arrivals: list[float] = []  # arrival instant of every result fed to the policy, in order
     timed_out = False
     check_at = 0.0  # no ``ready`` check before this instant (paces expensive checks)
     unchecked = False  # results fed since the last ``ready`` check
     t_open = time.monotonic()
-    session = backend.open(job)
+    session = backend.open(spec)
     # the plan's queues are long-lived: keep the cyclic GC from scanning them mid-run
     froze = gc.get_freeze_count() == 0
     if froze:
@@ -326,7 +376,7 @@ def execute(
                 if policy.ready:
                     detected = time.monotonic()
                     break
-                if books.settled():
+                if job.settled():
                     break
                 cost = time.monotonic() - now
                 if cost > READY_BUDGET:  # pace slow checks (PACE)
@@ -336,21 +386,25 @@ def execute(
                 timed_out = True
                 break
             wait = t_end - now
-            if policy.wake_at is not None:
-                if now >= policy.wake_at:
-                    _submit(session, books, policy.on_time(now))
+            wake = policy.wake_at
+            if wake is not None:
+                if now - t0 >= wake:
+                    _carry_out(session, job, books, job.tick(now - t0), now - t0)
                     continue
-                wait = min(wait, policy.wake_at - now)
+                wait = min(wait, t0 + wake - now)
             if unchecked:
                 wait = min(wait, check_at - now)
             for arrived, events in source.poll(wait):
-                for ev in events:  # every event in hand goes to the books and the decoder first
-                    books.record(ev, arrived)
-                    if ev.kind == "result":
-                        arrivals.append(arrived)
+                rel = arrived - t0
+                for ev in events:  # every event in hand goes to the books and the policy first
+                    fed_before = len(job.fed)
+                    actions = job.deliver(ev, rel)
+                    fed = len(job.fed) > fed_before
+                    books.record(ev, arrived, fed=fed)
+                    if fed:
                         unchecked = True
-                    _submit(session, books, policy.on_event(ev))
-            if books.settled():
+                    _carry_out(session, job, books, actions, rel)
+            if job.settled():
                 if not unchecked:
                     break
                 check_at = 0.0  # nothing more can arrive: the last check is not paced
@@ -366,10 +420,10 @@ def execute(
             gc.unfreeze()
     for arrived, events in unread:
         for ev in events:
-            books.record(ev, arrived, late=True)
+            books.record(ev, arrived, fed=False)
     arrived = time.monotonic()
     for ev in report.late_events:
-        books.record(ev, arrived, late=True)
+        books.record(ev, arrived, fed=False)
     trace.stop_time = report.stop_seconds
     for j, wt in enumerate(trace.workers):
         stop = report.stops.get(j)
@@ -378,7 +432,11 @@ def execute(
         if stop is not None:
             wt.partial_work = float(stop.partial_work)
             trace.work_done += wt.partial_work
-        wt.cancelled = sorted(books.outstanding[j]) if not books.dead[j] else []
+        wt.cancelled = sorted(job.outstanding[j]) if not job.dead[j] else []
+    for tid, entry in books.entries.items():  # how every task that ran (or was cancelled) ended
+        state = job.state[tid]
+        entry["state"] = state if state != "queued" else "stopped"
+    trace.work = books.work(report.stops, tau, policy.units).to_json()
     trace.received = policy.received
     if detected is None:
         why = f"timed out after {timeout:g} s" if timed_out else "every worker finished or failed"
@@ -390,10 +448,8 @@ def execute(
     # Def. 1 of papers 000/001: latency is the time to *collect* a sufficient set of results,
     # i.e. the arrival of the last result of the smallest decodable prefix of what was fed
     # (exact, however late the master noticed); noticing is recorded apart (``detected``).
-    point = policy.decode_point()
-    if point is None or not 1 <= point <= len(arrivals):
-        point = len(arrivals)
-    ready_at = arrivals[point - 1] if point else detected
+    point = job.decode_point() or 0
+    ready_at = t0 + job.arrivals[point - 1] if point else detected
     for entry in books.fed[point:]:  # fed, but not needed: arrived after the decode point
         entry["late"] = True
     trace.received = point
@@ -407,7 +463,7 @@ def execute(
         return Execution(None, trace.error, trace)
     trace.decode_time = time.monotonic() - t
     trace.decoded = True
-    return Execution(np.asarray(value), None, trace)
+    return Execution(value, None, trace)
 
 
-__all__ = ["Execution", "Task", "execute"]
+__all__ = ["Execution", "execute"]

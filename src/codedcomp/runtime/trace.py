@@ -9,8 +9,8 @@ A file of traces is ``{"config": {...}, "trials": [trace, ...]}`` where every tr
 ``workers[*].injected_delay`` — exactly what ``trace:PATH`` (:mod:`codedcomp.delays.trace`)
 reads, so a real run's delays drive the simulator directly.  :func:`replay` goes further: it
 re-simulates each recorded trial on its own recorded delays with the recorded seed entropy, hence
-on the very plans that ran, and returns the simulator's latency and received count per trial to
-set beside the measured ones.
+on the very plans that ran (through the same call that predicts a run), and returns the
+simulator's latency and received count per trial to set beside the measured ones.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ class WorkerTrace:
     injected_delay: float
     fault: dict[str, Any] | None = None  # injected: {"kind", "at"}
     start: float | None = None  # when its initial delay was over (None: never started)
-    tasks: list[dict[str, Any]] = field(default_factory=list)  # index, cost, done, arrived, late
+    # per task that ran or was cancelled: index (task id), cost, copy_of, began, done, arrived,
+    # late, submitted, cancel_sent, cancelled, partial, state (done|cancelled|lost|failed|stopped)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)  # index, kind, error, time
     cancelled: list[int] = field(default_factory=list)  # task indices given but never finished
     state: str = ""  # at the stop: waiting | running | idle | crashed | hung | killed
@@ -60,6 +62,7 @@ class Trace:
     dispatch_time: float = 0.0  # seconds to ship the job (and start the pool) before t0
     stop_time: float = 0.0  # seconds from the cancel request until all workers had stopped
     work_done: float = 0.0  # units of work done by all workers (incl. partial and late)
+    work: dict[str, Any] = field(default_factory=dict)  # codedcomp.core.work.Work.to_json()
     error: str | None = None
     predicted: dict[str, Any] = field(default_factory=dict)  # simulator: latency, received
 
@@ -105,35 +108,38 @@ def _default(o: Any) -> Any:
 
 
 def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Re-simulate every trial of a traces document on its recorded delays and plan.
+    """Re-simulate every trial of a traces document on its recorded delays.
 
-    Returns, per recorded trial, ``{"scheme", "trial", "latency", "received"}`` computed exactly
-    as :func:`codedcomp.sim.oneshot.simulate_delays` does (the scheme's vectorised path if it has
-    one, else :func:`~codedcomp.sim.oneshot.simulate_trial`), from the trial's own stream of the
-    recorded ``entropy`` — so the scheme gets the same plan as in the run — and the recorded τ.
+    Returns, per recorded trial, ``{"scheme", "trial", "latency", "received"}`` from
+    :func:`codedcomp.sim.oneshot.simulate_one` — the simulator's one prediction path, the same
+    call ``run``'s ``predicted_latency`` makes — on the trial's own stream of the recorded
+    ``entropy`` (so a scheme gets the same plan as in the run) and the recorded τ.
     """
     from ..codes.sums import scheme as make_scheme
-    from ..rng import substream, trial_sequence
-    from ..sim.oneshot import simulate_trial
+    from ..core.context import JobContext
+    from ..delays import delay as make_delay
+    from ..rng import trial_sequence
+    from ..sim.oneshot import simulate_one
 
-    root = np.random.SeedSequence(int(doc["config"]["entropy"]))
+    config = doc["config"]
+    root = np.random.SeedSequence(int(config["entropy"]))
+    try:
+        model = make_delay(config.get("delay", "none"))
+    except ValueError:  # a trace file moved away: quantile-based policies then use none
+        model = None
     out = []
     for tr in doc["trials"]:
         trial, m, tau = int(tr["trial"]), int(tr["m"]), float(tr["tau"])
         s = make_scheme(tr["scheme"])
         x = np.array([w["injected_delay"] for w in tr["workers"]], dtype=float)
-        rng = substream(trial_sequence(root, trial), s.label)
-        fast = s.fast_latency(x[None, :], tau, m, [rng])
-        if fast is not None:
-            lat, rec = float(fast[0][0]), int(fast[1][0])
-        else:
-            lat, rec = simulate_trial(s, m=m, tau=tau, x=x, rng=rng)
+        ctx = JobContext(m=m, workers=len(x), tau=tau, delay=model)
+        res = simulate_one(s, ctx=ctx, x=x, seq=trial_sequence(root, trial))
         out.append(
             {
                 "scheme": tr["scheme"],
                 "trial": trial,
-                "latency": lat if np.isfinite(lat) else None,
-                "received": rec,
+                "latency": res.latency if np.isfinite(res.latency) else None,
+                "received": res.received,
             }
         )
     return out

@@ -126,6 +126,8 @@ def _static_trial(
     if n is None:
         return Outcome(math.inf, 0, None)
     stop = float(times[order[n - 1]])
+    if not math.isfinite(stop):  # "decodable" only once workers that never start finish
+        return Outcome(stop, int(n), None)
     return Outcome(stop, int(n), work_at(stop, began, times, plan.cost, needed=float(m)))
 
 

@@ -5,6 +5,8 @@ ensembles, Taylor series, batch gradients).  A workload object is built once on 
 shipped to every worker process once (it must pickle), and then asked for partial sums:
 ``partial(indices, x) = Σ_{i ∈ indices} f_i(x)`` — one call per task, so the work of a task is
 vectorised.  ``exact(x)`` computes F(x) directly, for the error check of every run.
+The runtime calls :meth:`Workload.compute` with each task's payload (see
+:mod:`codedcomp.core.tasks`), which for sums is ``partial``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ class Workload(ABC):
     def exact(self, x: Any) -> np.ndarray:
         """F(x), computed directly on the master (reference for the ``error`` of a run)."""
         return self.partial(np.arange(self.m), x)
+
+    def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
+        """What a worker computes for one task (the runtime's entry point).
+
+        ``payload``: the task's payload (for sums, the indices of the ``f_i`` it adds);
+        ``data``: the job's data shipped once per job (``None`` for sums).  Sums evaluate
+        :meth:`partial`; other families (matmul, inference) override this.
+        """
+        return self.partial(payload, x)
 
 
 class FunctionList(Workload):

@@ -3,10 +3,11 @@
 A *backend* runs many **logical workers** (the papers' workers j = 0 … P−1; papers 000 §IV and
 001 §IV, delay model eq. 4) on some physical substrate (threads, a pool of processes, Ray
 actors).  The master loop (:mod:`codedcomp.runtime.master`) knows nothing of that substrate: it
-opens a :class:`Session` per job, gives every logical worker an ordered queue of :class:`Task`,
-may **append** tasks to any worker's queue while the job runs (for dynamic policies: pull-based
-work queues, speculative execution, hedged requests), receives :class:`Event` as they stream
-back, and closes the session, which cancels everything still outstanding.
+opens a :class:`Session` per job, gives every logical worker an ordered queue of core
+:class:`~codedcomp.core.tasks.Task` ``(id, payload, cost)``, may **append** tasks to any worker's
+queue and **cancel single tasks** while the job runs (pull-based work queues, speculative
+execution, hedged requests), receives :class:`~codedcomp.core.tasks.Event` as they stream back,
+and closes the session, which cancels everything still outstanding.
 
 Contract every backend implements (``thread`` and ``local`` here; ``ray`` in ``backends/ray.py``):
 
@@ -17,13 +18,15 @@ reference instant ``t0`` (the master takes ``t0`` right before calling it, so sh
 plan is not counted as latency; the trace records it apart).  Logical worker ``j``:
 
 1. waits until ``t0 + delays[j]`` (the injected initial delay ``X_j``) and emits ``"start"``;
-2. for each task of its queue, in order: evaluates ``workload.partial(task.functions, x)``,
-   then, if ``tau > 0``, holds the result until its **absolute deadline**
-   ``window_start + tau·task.cost`` where ``window_start`` is the previous task's deadline (the
-   worker's start for the first task; ``max(previous deadline, arrival)`` for a task appended to
-   an idle worker) — so with a static plan task ``b`` completes at ``t0 + X_j + τ·Σ_{b'≤b}
-   cost`` exactly (eq. 4), without drift; if the real computation overruns its deadline the
-   result is sent when ready and later deadlines start from that instant (real slowness shows).
+2. for each task of its queue, in order: evaluates ``workload.compute(task.payload, x, data)``
+   (``data``: the job's data, shipped once per job), then, if ``tau > 0`` (or the task carries
+   an ``extra`` service time), holds the result until its **absolute deadline**
+   ``window_start + tau·task.cost + task.extra``, where ``window_start`` is the previous
+   task's deadline (the worker's start for the first task; ``max(previous deadline, arrival)``
+   for a task appended to an idle worker) — so with a static plan task ``b`` completes at
+   ``t0 + X_j + τ·Σ_{b'≤b} cost`` exactly (eq. 4), without drift; if the real computation
+   overruns its deadline the result is sent when ready and later deadlines start from that
+   instant (real slowness shows).
    With ``tau == 0`` there is no padding: results are sent as soon as computed (natural speed);
 3. emits ``"result"`` (value = the partial sum) at that instant, then moves to its next task;
 4. when its queue is empty it emits ``"idle"`` and waits for more tasks (``Session.submit``).
@@ -33,7 +36,13 @@ the current ``partial`` call returns (cooperative cancellation between tasks); a
 towards a deadline is woken at once.  Remote backends whose workers do not share the master's
 monotonic clock translate ``t0`` and event times (e.g. by the offset measured at job start).
 
-**Faults** (``JobSpec.faults[j] = Fault(kind, at)``), striking at the task with index ``at``:
+**Cancelling one task** (``Session.cancel_tasks``): a queued task is dropped; a task whose
+result is held for its deadline is dropped and the worker starts its next task at once; each
+is acknowledged by a ``"cancelled"`` event.  A result already on its way may still arrive: the
+master records it and never decodes from it.
+
+**Faults** (``JobSpec.faults[j] = Fault(kind, at)``), striking at the ``at``-th task the worker
+begins (counting from 0):
 ``"crash"`` — the logical worker dies before finishing that task: a ``"crash"`` event (index
 ``at``) is emitted and the worker never does anything again; ``"hang"`` — the worker silently
 stops (no event ever again; only the master's timeout or the job's end resolves it);
@@ -43,21 +52,24 @@ of the workload also gives an ``"error"`` event (the worker continues), and a re
 hosting process/actor gives a ``"crash"`` event (``index = -1``) for every logical worker it
 hosted that had not finished: the backend must detect it, never leave the master waiting.
 
-**Events** are :class:`Event` named tuples ``(kind, worker, index, time, value, error)``:
+**Events** are :class:`~codedcomp.core.tasks.Event` named tuples ``(kind, worker, task, time,
+value, error, began)`` (``task`` is the task id; ``began`` when the worker began it):
 
-* ``"start"``  — the worker's initial delay is over (``index = -1``);
-* ``"result"`` — task ``index`` is complete; ``value`` is its partial sum (float64 array);
-* ``"error"``  — task ``index`` raised; ``error`` is ``"ExcType: message"``; worker continues;
-* ``"crash"``  — the worker is dead: ``index`` is the task it died in (``-1``: unknown), every
+* ``"start"``  — the worker's initial delay is over (``task = -1``);
+* ``"result"`` — task ``task`` is complete; ``value`` is what ``compute`` returned;
+* ``"error"``  — task ``task`` raised; ``error`` is ``"ExcType: message"``; worker continues;
+* ``"crash"``  — the worker is dead: ``task`` is the task it died in (``-1``: unknown), every
   task of its queue not yet reported is lost; ``error`` says why;
-* ``"idle"``   — the worker's queue is empty (``index = -1``).
+* ``"idle"``   — the worker's queue is empty (``task = -1``);
+* ``"cancelled"`` — task ``task`` was dropped on request; ``value`` = units of work it had done.
 
 ``time`` is the instant the worker emitted the event (master clock).  Events of one worker arrive
 in the order they happened; events of different workers may interleave arbitrarily.
 
 **Lifecycle.**  Constructing a backend starts nothing (the registry builds one to validate a
 spec).  ``Backend.open(job)`` starts the pool if needed, ships the workload (at most once per
-worker process/actor per ``workload_key``; :meth:`Backend.check` must fail *before* anything
+worker process/actor per ``workload_key``) and the job's data (once per job: shared memory on
+``local``, the object store on Ray; :meth:`Backend.check` must fail *before* anything
 starts if it cannot be shipped) and the job, and returns a :class:`Session` whose workers wait
 for ``Session.start(t0)``.  ``Session.poll(timeout)``
 returns every event available, waiting at most ``timeout`` seconds for the first one (``[]`` on
@@ -80,24 +92,10 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from ...core.tasks import Event, Task
 from ...workloads.base import Workload
 
 FaultKind = Literal["crash", "hang", "raise"]
-EventKind = Literal["start", "result", "error", "crash", "idle"]
-
-
-@dataclass(frozen=True)
-class Task:
-    """One entry of a logical worker's queue: ``value = workload.partial(functions, x)``.
-
-    ``index`` numbers the worker's tasks 0, 1, 2, … in the order they were given (indices stay
-    unique per worker per job, also for tasks appended later); ``cost`` is in units of work
-    (number of ``f_i``), so the task's padded duration is ``τ·cost``.
-    """
-
-    index: int
-    functions: np.ndarray
-    cost: float
 
 
 @dataclass(frozen=True)
@@ -121,17 +119,7 @@ class JobSpec:
     tau: float  # seconds per unit of work for padding; 0: no padding
     tasks: dict[int, list[Task]]  # initial queues by worker (missing/empty: starts idle)
     faults: dict[int, Fault] = field(default_factory=dict)
-
-
-class Event(NamedTuple):
-    """One thing that happened on a logical worker; see the module docstring for the kinds."""
-
-    kind: str
-    worker: int
-    index: int  # type: ignore[assignment]  # shadows tuple.index, on purpose
-    time: float
-    value: Any = None
-    error: str | None = None
+    data: Mapping[str, np.ndarray] | None = None  # job data, shipped once per job
 
 
 class WorkerStop(NamedTuple):
@@ -184,6 +172,10 @@ class Session(ABC):
     @abstractmethod
     def submit(self, worker: int, tasks: Sequence[Task]) -> None:
         """Append ``tasks`` to ``worker``'s queue (an idle worker starts on them at once)."""
+
+    @abstractmethod
+    def cancel_tasks(self, worker: int, ids: Sequence[int]) -> None:
+        """Cancel tasks ``ids`` of ``worker`` (queued: dropped; running: stopped)."""
 
     @abstractmethod
     def poll(self, timeout: float | None) -> list[Event]:

@@ -1,22 +1,29 @@
-"""A session over *engine hosts*: the part the ``thread`` and ``local`` backends share.
+"""A session over *engine hosts*: the one transport-independent implementation every backend uses.
 
-Both run the logical workers on a few hosts (engine threads, or host processes each with an
-engine thread), worker ``j`` on host ``j mod hosts``, and talk to each host with the
-:mod:`~codedcomp.runtime.engine` command protocol.  :class:`HostedSession` does everything that
-does not depend on the transport: assigning workers to hosts, shipping the job, starting,
-appending tasks, collecting events and acknowledgements, cancelling with a grace period, and
-the ``"killed"`` fallback for hosts that never acknowledged.  A backend supplies the transport:
+``thread``, ``local`` and ``ray`` all run the logical workers on a few hosts (engine threads,
+host processes, Ray host actors), worker ``j`` on host ``j mod hosts``, and talk to each host with
+the :mod:`~codedcomp.runtime.engine` command protocol.  :class:`HostedSession` does everything
+that does not depend on the transport: assigning workers to hosts, shipping the job (workload,
+input, job data, queues), waiting until every host holds it, starting, appending and cancelling
+tasks, collecting events and acknowledgements, translating the clock of a host on another
+machine, the **crash fan-out** (a host that dies makes every logical worker it hosted crash, at
+once), cancelling with a grace period, and the ``"killed"`` fallback for hosts that never
+acknowledged.  A backend supplies the transport:
 
 * :meth:`HostedSession._send` — one command to host ``k`` (silently nothing if it is gone);
 * :meth:`HostedSession._receive` — wait up to ``timeout`` s for anything from any host and hand
-  every message to :meth:`HostedSession._message` (and report hosts that died);
+  every message to :meth:`HostedSession._message` (and call :meth:`HostedSession._host_dead`
+  for hosts that died);
 * :meth:`HostedSession._alive` / :meth:`HostedSession._reclaim` — whether host ``k`` can still
   answer; what to do with one that did not stop in time (kill it, or abandon the thread);
 * :meth:`HostedSession._workload` — the key host ``k`` knows the workload by, and the
-  ``("load", key, payload)`` command it needs first (``None``: it holds it already).
+  ``("load", key, payload)`` command it needs first (``None``: it holds it already);
+* :meth:`HostedSession._job_handles` — how ``x`` and the job data travel (shared memory on
+  ``local``, object references on Ray, the objects themselves in-process);
+* :meth:`HostedSession._offset` — host ``k``'s clock minus the master's (0 on this machine).
 
-Opening waits until every host acknowledged the job (``"armed"``): the master takes ``t0``
-only then, so a host still unpickling a large plan does not start its workers late.
+Opening waits until every host acknowledged the job (``"armed"``): the master takes ``t0`` only
+then, so a host still unpickling a large plan does not start its workers late.
 
 ``poll`` may run on another thread than ``submit`` (``concurrent_poll``): the master polls on a
 receiver thread so results are stamped on arrival; ``close`` runs once that thread stopped.
@@ -29,12 +36,13 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from .base import CloseReport, Event, JobSpec, Session, Task
+from ...core.tasks import Event, Task
+from .base import CloseReport, JobSpec, Session
 
 
-def task_tuples(tasks: Sequence[Task]) -> list[tuple[int, Any, float]]:
+def task_tuples(tasks: Sequence[Task]) -> list[tuple[int, Any, float, float]]:
     """Tasks as the engine protocol carries them."""
-    return [(t.index, t.functions, t.cost) for t in tasks]
+    return [(t.id, t.payload, t.cost, t.extra) for t in tasks]
 
 
 class HostedSession(Session):
@@ -49,6 +57,8 @@ class HostedSession(Session):
         self._pending: list[Event] = []
         self._acks: dict[int, list[Any]] = {}  # host -> WorkerStop tuples of its workers
         self._armed: set[int] = set()  # hosts that acknowledged the job
+        self._crashed: set[int] = set()  # logical workers known dead
+        self._dead_hosts: set[int] = set()  # hosts whose death was fanned out
 
     # -- transport (backend-specific) --------------------------------------------------------
     @abstractmethod
@@ -71,6 +81,14 @@ class HostedSession(Session):
     def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
         """(key of the workload on host ``k``, the ``load`` command it needs or ``None``)."""
 
+    def _job_handles(self) -> tuple[Any, Any]:
+        """(x, job data) as they travel to the hosts (default: the objects themselves)."""
+        return self.job.x, self.job.data
+
+    def _offset(self, k: int) -> float:
+        """Host ``k``'s monotonic clock minus the master's."""
+        return 0.0
+
     # -- shared --------------------------------------------------------------------------------
     def host_of(self, worker: int) -> int:
         return worker % self.n_hosts
@@ -89,11 +107,12 @@ class HostedSession(Session):
                     (f.kind, f.at) if f else None,
                 )
             )
+        x, data = self._job_handles()
         for k, workers in enumerate(per):
             key, load = self._workload(k)
             if load is not None:
                 self._send(k, load)
-            self._send(k, ("job", job.job_id, job.tau, key, job.x, workers))
+            self._send(k, ("job", job.job_id, job.tau, key, x, data, workers))
 
     def _await_armed(self, timeout: float) -> None:
         """Wait until every live host holds the job; reclaim those that do not in time."""
@@ -113,24 +132,55 @@ class HostedSession(Session):
         if job_id != self.job.job_id:
             return  # a previous job's leftovers
         if kind == "ev":
-            self._pending.extend(Event(*ev) for ev in payload)
+            off = self._offset(k)
+            for ev in payload:
+                event = Event(*ev)
+                if off:
+                    began = None if event.began is None else event.began - off
+                    event = event._replace(time=event.time - off, began=began)
+                if event.kind == "crash":
+                    self._crashed.add(event.worker)
+                self._pending.append(event)
         elif kind == "stopped":
             self._acks[k] = payload
         elif kind == "armed":
             self._armed.add(k)
 
+    def _host_dead(self, k: int, why: str) -> None:
+        """Host ``k`` died: every logical worker it hosted that was alive crashes, now."""
+        if k in self._dead_hosts:
+            return
+        self._dead_hosts.add(k)
+        now = time.monotonic()
+        for j in range(k, self.job.n_workers, self.n_hosts):
+            if j not in self._crashed:
+                self._crashed.add(j)
+                self._pending.append(Event("crash", j, -1, now, None, why))
+
     def start(self, t0: float) -> None:
         for k in range(self.n_hosts):
-            self._send(k, ("go", self.job.job_id, t0))
+            self._send(k, ("go", self.job.job_id, t0 + self._offset(k)))
 
     def submit(self, worker: int, tasks: Sequence[Task]) -> None:
-        self._send(self.host_of(worker), ("submit", self.job.job_id, worker, task_tuples(tasks)))
+        k = self.host_of(worker)
+        if k in self._dead_hosts:
+            self._pending.append(
+                Event("crash", worker, -1, time.monotonic(), None, "task given to a dead host")
+            )
+            return
+        self._send(k, ("submit", self.job.job_id, worker, task_tuples(tasks)))
+
+    def cancel_tasks(self, worker: int, ids: Sequence[int]) -> None:
+        self._send(self.host_of(worker), ("cancel_tasks", self.job.job_id, worker, list(ids)))
 
     def poll(self, timeout: float | None) -> list[Event]:
         if not self._pending:
             self._receive(timeout)
         out, self._pending = self._pending, []
         return out
+
+    def _release(self) -> None:
+        """Free what the job held outside the hosts (e.g. its shared memory); idempotent."""
 
     def close(self, grace: float = 2.0) -> CloseReport:
         if self.closed is not None:
@@ -139,7 +189,8 @@ class HostedSession(Session):
         t_start = time.monotonic()
         try:
             for k in range(self.n_hosts):
-                self._send(k, ("cancel", self.job.job_id))
+                if k not in self._acks:
+                    self._send(k, ("cancel", self.job.job_id))
             deadline = t_start + grace
             while True:
                 waiting = [k for k in range(self.n_hosts) if self._alive(k) and k not in self._acks]
@@ -156,4 +207,5 @@ class HostedSession(Session):
         finally:
             report.stop_seconds = time.monotonic() - t_start
             self.closed = report
+            self._release()
         return report

@@ -23,8 +23,11 @@ sending results).  Results stream back over one duplex pipe per host.
   ``KeyboardInterrupt`` that lands while the master is in the middle of talking to a host marks
   that host's pipe as unusable: it is killed rather than trusted.  Hosts ignore SIGINT (the
   master alone decides) and exit when their pipe closes, so they never outlive the master.
-  ``shutdown()`` (also registered ``atexit``) stops all hosts; no shared memory is used, so
-  nothing else can leak.
+  ``shutdown()`` (also registered ``atexit``) stops all hosts.
+* **Job data** (encoded operands and the like) travels in shared memory
+  (:mod:`.shm`): written once per job into one ``/dev/shm`` file, mapped read-only by every host,
+  removed when the job's session closes (files of masters that died are removed when a backend
+  next opens a job).
 * Each host limits BLAS/OpenMP pools to one thread (``threadpoolctl``), so ``processes`` hosts
   use ``processes`` cores.
 """
@@ -48,8 +51,9 @@ from typing import Any
 
 from ...errors import check
 from ...workloads.base import Workload
-from .base import Backend, CloseReport, Event, JobSpec, Session
+from .base import Backend, CloseReport, JobSpec, Session
 from .hosted import HostedSession
+from .shm import SharedArrays
 
 HELLO_TIMEOUT = 120.0  # seconds a fresh host may take to start (imports numpy on a busy machine)
 OPEN_TIMEOUT = 60.0  # seconds a host may take to accept a job (unpickling a large plan)
@@ -98,9 +102,11 @@ def _host_main(fd: int) -> None:
         except queue.Empty:
             return None
 
+    from .shm import attach
+
     conn.send(("hello", "", os.getpid()))
     try:
-        Engine(conn.send, ack=True, freeze_gc=True).run(get)
+        Engine(conn.send, ack=True, freeze_gc=True, attach=attach).run(get)
     except (BrokenPipeError, EOFError, OSError):
         pass  # the master is gone: nothing left to serve
 
@@ -228,6 +234,7 @@ class LocalBackend(Backend):
         self._payload: tuple[str, str, bytes] | None = None  # (workload_key, digest, bytes)
         self._ids = itertools.count()
         self._atexit = False
+        self._swept = False  # stale job-data files of dead masters removed
         self._lock = threading.Lock()
 
     # -- pool management -------------------------------------------------------------------
@@ -280,6 +287,11 @@ class LocalBackend(Backend):
             ) from None
 
     def open(self, job: JobSpec) -> Session:
+        if not self._swept:
+            from .shm import remove_stale
+
+            remove_stale()
+            self._swept = True
         return _LocalSession(self, job, self._ensure_hosts())
 
     def shutdown(self) -> None:
@@ -294,12 +306,26 @@ class _LocalSession(HostedSession):
         super().__init__(job, len(hosts))
         self.backend = backend
         self.hosts = hosts
-        self._reported_dead: set[int] = set()
         for h in hosts:  # anything a previous job left in the pipes is stale
             h.recv_all()
         self._digest, self._payload = backend._workload_bytes(job.workload_key, job.workload)
-        self._ship()
-        self._await_armed(OPEN_TIMEOUT)
+        self._shared: SharedArrays | None = None
+        try:
+            if job.data is not None:
+                self._shared = SharedArrays(job.data)
+            self._ship()
+            self._await_armed(OPEN_TIMEOUT)
+        except BaseException:
+            self._release()
+            raise
+
+    def _job_handles(self) -> tuple[Any, Any]:
+        return self.job.x, None if self._shared is None else self._shared.descriptor()
+
+    def _release(self) -> None:
+        if self._shared is not None:
+            self._shared.unlink()
+            self._shared = None
 
     def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
         h = self.hosts[k]
@@ -321,17 +347,8 @@ class _LocalSession(HostedSession):
         for k, h in enumerate(self.hosts):
             for msg in h.recv_all():
                 self._message(k, msg)
-            if h.dead and k not in self._reported_dead:
-                self._report_dead(k, h)
-
-    def _report_dead(self, k: int, h: _Host) -> None:
-        h.dead = True
-        self._reported_dead.add(k)
-        code = h.exitcode(wait=0.5)
-        why = f"host process {h.pid} died (exit code {code})"
-        now = time.monotonic()
-        for j in range(k, self.job.n_workers, len(self.hosts)):
-            self._pending.append(Event("crash", j, -1, now, None, why))
+            if h.dead and k not in self._dead_hosts:
+                self._host_dead(k, f"host process {h.pid} died (exit code {h.exitcode(wait=0.5)})")
 
     def _alive(self, k: int) -> bool:
         return not self.hosts[k].dead

@@ -49,9 +49,14 @@ first results, 5–8 ms to stop everything, versus 12 ms / 100+ ms for an actor 
 * **Streaming.**  Each host has one *streaming generator* per job (``stream``) that yields the
   engine's event batches as they come (the engine batches under a backlog, ≤ 2 ms); the master
   waits on all generators at once (``ray.wait`` on ``ObjectRefGenerator``).
+* **One transport.**  Shipping, arming, polling, per-task cancellation, the crash fan-out and
+  closing are :class:`~.hosted.HostedSession`'s, as for ``local`` and ``thread``; this module only
+  maps its commands onto actor calls (``job`` resolves the workload, ``x`` and the job data from
+  the object store, then hands the engine its commands; ``command`` passes any other) and reads
+  the streams.  Job data is ``ray.put`` once per job.
 * **Stop protocol.**  Cancelling a streaming generator paused at a ``yield`` does not run its
-  ``finally`` (measured): the work would go on.  So ``close`` makes an explicit ``cancel`` call on
-  every host; the engine drops the job at once — its queued tasks included: there are no
+  ``finally`` (measured): the work would go on.  So ``close`` sends an explicit ``cancel`` command
+  to every host; the engine drops the job at once — its queued tasks included: there are no
   per-task Ray calls that could still run after a cancel — answers with the per-worker stops, and
   the generator ends after yielding them.  A host that does not answer within ``grace`` (an
   ``f_i`` that never returns) is ``ray.kill``-ed and replaced for later jobs; its workers are
@@ -81,14 +86,15 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import ray
 
 from ...errors import check
 from ...workloads.base import Workload
-from .base import Backend, CloseReport, Event, JobSpec, Session, Task
+from .base import Backend, CloseReport, JobSpec, Session
+from .hosted import HostedSession
 
 HELLO_TIMEOUT = 60.0  # seconds a fresh host actor may take to start (worker process + imports)
 OPEN_TIMEOUT = 60.0  # seconds the hosts may take to accept a job (workload transfer included)
@@ -123,7 +129,6 @@ class _Host:
     def __init__(self) -> None:
         self._inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._queues: dict[str, asyncio.Queue[tuple[Any, ...]]] = {}
-        self._streaming: set[str] = set()  # jobs whose stream is being consumed
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
@@ -140,7 +145,7 @@ class _Host:
         except Exception:  # optional: only limits BLAS threads
             pass
         self._loop = asyncio.get_running_loop()
-        self._engine = engine = Engine(self._send)
+        self._engine = engine = Engine(self._send, ack=True)
         self._thread = threading.Thread(
             target=engine.run, args=(self._get,), name="codedcomp-ray-engine", daemon=True
         )
@@ -159,13 +164,8 @@ class _Host:
         self._loop.call_soon_threadsafe(self._route, msg)
 
     def _route(self, msg: tuple[Any, ...]) -> None:  # event loop
-        q = self._queues.get(msg[1])
-        if q is None:  # messages of a job nobody listens to any more are stale
-            return
-        if msg[0] == "stopped" and msg[1] not in self._streaming:  # cancelled before streaming
-            self._queues.pop(msg[1], None)
-            return
-        q.put_nowait(msg)
+        # the job's stream may start after the engine's first message ("armed"): keep it
+        self._queues.setdefault(msg[1], asyncio.Queue()).put_nowait(msg)
 
     async def hello(self) -> dict[str, Any]:
         self._ensure_engine()
@@ -186,53 +186,44 @@ class _Host:
             "pid": os.getpid(),
         }
 
-    async def job(
-        self,
-        job_id: str,
-        tau: float,
-        key: str,
-        workload: list[Any] | None,
-        x: Any,
-        workers: list[Any],
-    ) -> bool:
+    async def job(self, load: tuple[Any, ...] | None, msg: tuple[Any, ...]) -> bool:
+        """Resolve the object references of a job (workload, ``x``, job data), then hand the
+        engine its ``load`` and ``job`` commands, in that order (one call: async actor calls
+        may overtake each other while they await references)."""
         self._ensure_engine()
-        self._queues[job_id] = asyncio.Queue()
-        if workload is not None:  # [ref]: resolved here, so a failure is reported, not raised
+        if load is not None:  # ("load", key, [ref]): resolved here, a failure is reported
             try:
-                payload: Any = await workload[0]
+                payload: Any = await load[2][0]
             except Exception as e:  # becomes a "crash" of each worker
                 payload = f"could not load the workload: {type(e).__name__}: {e}"
-            self._inbox.put(("load", key, payload))
-        self._inbox.put(("job", job_id, tau, key, x, workers))
+            self._inbox.put(("load", load[1], payload))
+        kind, job_id, tau, key, x_box, data_box, workers = msg
+        try:
+            x = await x_box[0]
+            data = None if data_box is None else await data_box[0]
+        except Exception as e:  # the workers cannot run without them: each crashes
+            self._inbox.put(("load", key, f"could not fetch the job's input: {_short(e)}"))
+            x = data = None
+        self._inbox.put((kind, job_id, tau, key, x, data, workers))
         return True
 
-    async def go(self, job_id: str, t0: float) -> None:
-        self._inbox.put(("go", job_id, t0))
-
-    async def submit(self, job_id: str, worker: int, tasks: list[Any]) -> None:
-        self._inbox.put(("submit", job_id, worker, tasks))
-
-    async def cancel(self, job_id: str) -> None:
-        self._inbox.put(("cancel", job_id))
+    async def command(self, msg: tuple[Any, ...]) -> None:
+        """Any other engine command: go, submit, cancel_tasks, cancel."""
+        self._inbox.put(msg)
 
     async def stream(self, job_id: str) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """Yield batches of ``(kind, payload)`` until the job's ``("stopped", stops)``."""
-        q = self._queues.get(job_id)
-        if q is None:
-            yield [("stopped", [])]
-            return
-        self._streaming.add(job_id)
+        """Yield batches of the engine's messages for ``job_id`` until its ``"stopped"``."""
+        q = self._queues.setdefault(job_id, asyncio.Queue())
         try:
             while True:
                 batch = [await q.get()]
                 while not q.empty():
                     batch.append(q.get_nowait())
-                yield [(m[0], m[2]) for m in batch]
+                yield batch
                 if any(m[0] == "stopped" for m in batch):
                     return
         finally:
             self._queues.pop(job_id, None)
-            self._streaming.discard(job_id)
 
     async def stop(self) -> None:
         self._inbox.put(("exit",))
@@ -494,80 +485,64 @@ def _short(e: BaseException) -> str:
     return f"{type(e).__name__}: {text[0] if text else ''}"[:300]
 
 
-class _RaySession(Session):
+class _RaySession(HostedSession):
+    """A job on the host actors, over the shared hosted-session transport (:mod:`.hosted`)."""
+
     def __init__(self, backend: RayBackend, job: JobSpec, hosts: list[_HostHandle]) -> None:
+        super().__init__(job, len(hosts))
         self.backend = backend
-        self.job = job
         self.hosts = hosts
-        self.closed: CloseReport | None = None
-        self._pending: list[Event] = []
-        self._acks: dict[int, list[Any]] = {}
-        self._crashed: set[int] = set()  # logical workers known dead
         self._gens: dict[Any, int] = {}  # streaming generator -> host index
-        self._reported_dead: set[int] = set()
-        per: list[list[Any]] = [[] for _ in hosts]
-        for j in range(job.n_workers):
-            tasks = [(t.index, t.functions, t.cost) for t in job.tasks.get(j, ())]
-            f = job.faults.get(j)
-            per[j % len(hosts)].append(
-                (j, float(job.delays[j]), tasks, (f.kind, f.at) if f else None)
-            )
-        x_ref = ray.put(job.x)
-        refs = []
-        for h, workers in zip(hosts, per, strict=True):
-            box = None
-            if h.loaded != job.workload_key:
-                box = [backend._workload_ref(job.workload_key, job.workload)]
-            refs.append(
-                h.actor.job.remote(job.job_id, job.tau, job.workload_key, box, x_ref, workers)
-            )
-        died = False
+        self._loads: dict[int, tuple[Any, ...]] = {}  # load commands waiting for their job
+        self._x = [ray.put(job.x)]  # once per job; boxed: the actor resolves it itself
+        self._data = None if job.data is None else [ray.put(dict(job.data))]
+        for k, h in enumerate(hosts):
+            self._gens[h.actor.stream.remote(job.job_id)] = k
         try:
-            for h, ref in zip(hosts, refs, strict=True):
-                try:
-                    ray.get(ref, timeout=OPEN_TIMEOUT)
-                    h.loaded = job.workload_key
-                except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
-                    h.kill()  # dead, or too busy to accept a job: replaced
-                    died = True
-            if died:
+            self._ship()
+            self._await_armed(OPEN_TIMEOUT)
+            if any(h.dead for h in hosts):
                 raise _HostDied("a Ray host actor died before the job started")
         except BaseException:
             for h in hosts:  # nothing started: drop the job wherever it was accepted
                 if not h.dead:
                     with contextlib.suppress(Exception):
-                        h.actor.cancel.remote(job.job_id)
+                        h.actor.command.remote(("cancel", job.job_id))
             raise
-        for k, h in enumerate(hosts):
-            self._gens[h.actor.stream.remote(job.job_id)] = k
 
-    def start(self, t0: float) -> None:
-        for h in self.hosts:
-            if not h.dead:
-                h.actor.go.remote(self.job.job_id, t0 + h.offset)
+    # -- transport ---------------------------------------------------------------------------
+    def _job_handles(self) -> tuple[Any, Any]:
+        return self._x, self._data
 
-    def _host_of(self, worker: int) -> int:
-        return worker % len(self.hosts)
+    def _offset(self, k: int) -> float:
+        return self.hosts[k].offset
 
-    def submit(self, worker: int, tasks: Sequence[Task]) -> None:
-        h = self.hosts[self._host_of(worker)]
+    def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
+        key = self.job.workload_key
+        if self.hosts[k].loaded == key:
+            return key, None
+        return key, ("load", key, [self.backend._workload_ref(key, self.job.workload)])
+
+    def _send(self, k: int, msg: tuple[Any, ...]) -> None:
+        h = self.hosts[k]
         if h.dead:
-            self._pending.append(
-                Event(
-                    "crash",
-                    worker,
-                    -1,
-                    time.monotonic(),
-                    None,
-                    f"task given to a worker of dead Ray actor {h.name}",
-                )
-            )
             return
-        payload = [(t.index, t.functions, t.cost) for t in tasks]
-        h.actor.submit.remote(self.job.job_id, worker, payload)
+        try:
+            if msg[0] == "load":
+                self._loads[k] = msg
+            elif msg[0] == "job":
+                h.actor.job.remote(self._loads.pop(k, None), msg)
+            else:
+                h.actor.command.remote(msg)
+        except Exception as e:  # the actor is gone
+            self._dead(k, e)
 
-    # -- receiving ---------------------------------------------------------------------------
-    def _collect(self, timeout: float | None) -> None:
+    def _message(self, k: int, msg: tuple[Any, ...]) -> None:
+        super()._message(k, msg)
+        if msg[0] == "armed" and msg[1] == self.job.job_id:
+            self.hosts[k].loaded = self.job.workload_key
+
+    def _receive(self, timeout: float | None) -> None:
         """Take what the streams have, waiting up to ``timeout`` s for the first batch."""
         if not self._gens:
             if timeout is None or timeout > 0:
@@ -589,86 +564,43 @@ class _RaySession(Session):
 
     def _take(self, gen: Any) -> None:
         k = self._gens[gen]
-        h = self.hosts[k]
         try:
             batch = ray.get(next(gen))
         except StopIteration:
             self._gens.pop(gen, None)
-            if k not in self._acks and not h.dead:  # ended without its stops: treat as dead
-                self._host_dead(k, RuntimeError("event stream ended early"))
+            if k not in self._acks and not self.hosts[k].dead:  # ended without its stops
+                self._dead(k, RuntimeError("event stream ended early"))
             return
         except ray.exceptions.RayError as e:  # RayActorError / ActorDiedError / task error
             self._gens.pop(gen, None)
-            self._host_dead(k, e)
+            self._dead(k, e)
             return
-        off = h.offset
-        for kind, payload in batch:
-            if kind == "ev":
-                for ev in payload:
-                    event = Event(ev[0], ev[1], ev[2], ev[3] - off, ev[4], ev[5])
-                    if event.kind == "crash":
-                        self._crashed.add(event.worker)
-                    self._pending.append(event)
-            elif kind == "stopped":
-                self._acks[k] = payload
+        for msg in batch:
+            self._message(k, msg)
+            if msg[0] == "stopped":
                 self._gens.pop(gen, None)
 
-    def _host_dead(self, k: int, exc: BaseException) -> None:
+    def _dead(self, k: int, exc: BaseException) -> None:
         h = self.hosts[k]
         h.kill()  # make sure (and free its resources); replaced when the next job opens
-        if k in self._reported_dead:
-            return
-        self._reported_dead.add(k)
-        why = f"Ray actor {h.name} died ({_short(exc)})"
-        now = time.monotonic()
-        for j in range(k, self.job.n_workers, len(self.hosts)):
-            if j not in self._crashed:
-                self._crashed.add(j)
-                self._pending.append(Event("crash", j, -1, now, None, why))
+        self._host_dead(k, f"Ray actor {h.name} died ({_short(exc)})")
 
-    def poll(self, timeout: float | None) -> list[Event]:
-        if not self._pending:
-            self._collect(timeout)
-        out, self._pending = self._pending, []
-        return out
+    def _alive(self, k: int) -> bool:
+        return not self.hosts[k].dead
+
+    def _reclaim(self, k: int) -> None:
+        self.hosts[k].kill()  # stuck in an f_i, or never armed: killed, replaced later
 
     def close(self, grace: float = 2.0) -> CloseReport:
-        if self.closed is not None:
-            return self.closed
-        report = CloseReport()
-        t_start = time.monotonic()
         try:
-            for k, h in enumerate(self.hosts):
-                if not h.dead and k not in self._acks:
-                    with contextlib.suppress(Exception):
-                        h.actor.cancel.remote(self.job.job_id)
-            deadline = t_start + grace
-            while True:
-                waiting = [
-                    k for k, h in enumerate(self.hosts) if not h.dead and k not in self._acks
-                ]
-                left = deadline - time.monotonic()
-                if not waiting or left <= 0:
-                    break
-                self._collect(min(left, 0.1))
-            for k, h in enumerate(self.hosts):
-                if not h.dead and k not in self._acks:  # stuck in an f_i: kill, replace later
-                    h.kill()
-            report.add_stops(self._acks, self.job.n_workers)
-            report.late_events = self._pending
-            self._pending = []
-        except BaseException as e:  # interrupted or failed mid-stop: kill what did not answer
+            return super().close(grace)
+        except BaseException:  # interrupted mid-stop: kill what did not answer
             for k, h in enumerate(self.hosts):
                 if k not in self._acks:
                     h.kill()
-            report.add_stops({}, self.job.n_workers)
-            if not isinstance(e, Exception):  # KeyboardInterrupt / SystemExit: the user's call
-                raise
+            raise
         finally:
             self._gens.clear()
-            report.stop_seconds = time.monotonic() - t_start
-            self.closed = report
-        return report
 
 
 __all__ = ["RayBackend"]

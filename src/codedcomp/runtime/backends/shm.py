@@ -1,0 +1,101 @@
+"""Job data in shared memory for the ``local`` backend: written once, mapped by every host.
+
+A job's data (a mapping of names to numpy arrays: the encoded operands of every worker, say) is
+written by the master into **one** file in ``/dev/shm`` (a RAM-backed file system; the system
+temp dir where there is none), each array at a 64-byte aligned offset.  Hosts receive only a
+small descriptor ``("shm", path, layout)`` and map the arrays read-only (``numpy.memmap``): no
+array is pickled, per task or per host.  The master removes the file when the job's session
+closes (a host that still maps it keeps its pages until it unmaps them), and a backend that
+starts removes the files of dead masters (the master's pid is in the name), so nothing leaks
+even after a ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PREFIX = "codedcomp-"
+ALIGN = 64
+
+
+def _root() -> Path:
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+class SharedArrays:
+    """The master's side: one file holding every array of ``arrays``."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.path = str(_root() / f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}")
+        layout: dict[str, tuple[int, str, tuple[int, ...]]] = {}
+        offset = 0
+        items = [(str(k), np.ascontiguousarray(v)) for k, v in arrays.items()]
+        for name, arr in items:
+            if arr.dtype.hasobject:
+                raise ValueError(f"job data {name!r}: object arrays cannot be shared")
+            layout[name] = (offset, arr.dtype.str, tuple(arr.shape))
+            offset += -(-max(arr.nbytes, 1) // ALIGN) * ALIGN
+        self.layout = layout
+        self.nbytes = offset
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        try:
+            os.ftruncate(fd, max(offset, 1))
+            with os.fdopen(fd, "r+b", closefd=False) as f:
+                for name, arr in items:
+                    f.seek(layout[name][0])
+                    f.write(arr.tobytes())
+        finally:
+            os.close(fd)
+
+    def descriptor(self) -> tuple[str, str, dict[str, tuple[int, str, tuple[int, ...]]]]:
+        return ("shm", self.path, self.layout)
+
+    def unlink(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+def attach(descriptor: Any) -> dict[str, np.ndarray]:
+    """The hosts' side: map every array of a descriptor read-only."""
+    kind, path, layout = descriptor
+    if kind != "shm":
+        raise ValueError(f"unknown job-data handle {kind!r}")
+    return {
+        name: np.memmap(path, mode="r", dtype=np.dtype(dt), offset=off, shape=tuple(shape))
+        for name, (off, dt, shape) in layout.items()
+    }
+
+
+def remove_stale() -> int:
+    """Remove job-data files whose master process is gone; how many were removed."""
+    removed = 0
+    for p in _root().glob(f"{PREFIX}*"):
+        try:
+            pid = int(p.name[len(PREFIX) :].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
