@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 import psutil
 
+from codedcomp.core import Actions, Event, Policy, Task
 from codedcomp.runtime import run as rt_run
-from codedcomp.runtime.backends.base import Event, Task
 from codedcomp.runtime.backends.local import LocalBackend
 from codedcomp.runtime.backends.thread import ThreadBackend
 from codedcomp.runtime.master import execute
-from codedcomp.runtime.policy import Policy, Submissions
 from codedcomp.workloads import make_workload
 
 
@@ -45,12 +44,15 @@ class _AllResults(Policy):
         self.workers, self.k = workers, k
         self._n = 0
 
-    def initial(self) -> Submissions:
-        return {
-            j: [Task(b, np.array([j]), 1.0) for b in range(self.k)] for j in range(self.workers)
-        }
+    def initial(self) -> Actions:
+        return Actions(
+            {
+                j: [Task(j * self.k + b, np.array([j]), 1.0) for b in range(self.k)]
+                for j in range(self.workers)
+            }
+        )
 
-    def on_event(self, event: Event) -> Submissions | None:
+    def on_event(self, event: Event, now: float) -> Actions | None:
         self._n += event.kind == "result"
         return None
 

@@ -10,7 +10,11 @@ from codedcomp.delays import DELAYS
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("nosuch", r"unknown scheme 'nosuch'; valid: bcc, hedge, ideal, lt, one, rep, speculate, sr, uncoded"),
+        (
+            "nosuch",
+            r"unknown scheme 'nosuch'; valid: bcc, hedge, ideal, lt, one, rep, speculate, sr, "
+            r"uncoded",
+        ),
         ("sr:d=2,nokey=1", r"scheme 'sr': unknown key 'nokey'; valid keys: d, k"),
         ("sr", r"scheme 'sr': missing d"),
         ("sr:d=0", r"scheme 'sr': d=0 must be an integer >= 1"),

@@ -275,9 +275,7 @@ def test_trace_schema_matches_local(backend: RayBackend, workload) -> None:
 def test_a_dead_actor_crashes_its_workers_and_is_replaced(backend: RayBackend, workload) -> None:
     x = workload.input(np.random.default_rng(0))
     n = 4
-    tasks = {
-        j: [Task(j * 4 + b, np.array([j * 4 + b]), 1.0) for b in range(4)] for j in range(n)
-    }
+    tasks = {j: [Task(j * 4 + b, np.array([j * 4 + b]), 1.0) for b in range(4)] for j in range(n)}
     job = JobSpec(
         job_id="dead-actor",
         workload=workload,

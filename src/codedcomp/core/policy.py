@@ -44,8 +44,12 @@ class Policy(ABC):
     """Drives one job: initial queues, reactions to events, stop rule and decoding."""
 
     label: str = ""
-    wake_at: float | None = None  # instant (s since the job's start) at which on_time wants a call
     accepts: str = "real"  # value kind of its decoder (codedcomp.core.values)
+
+    @property
+    def wake_at(self) -> float | None:
+        """Instant (seconds since the job's start) at which :meth:`on_time` wants a call."""
+        return None
 
     @abstractmethod
     def initial(self) -> Actions:
@@ -111,7 +115,8 @@ class StaticPlan(Protocol):
 
 
 class StaticScheme(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     def decoder(self, plan: Any) -> Any: ...
 

@@ -110,7 +110,7 @@ class HedgePolicy(CopyPolicy):
                 self.heap.append((self.launched_at[u] + k * self.after, int(u), k))
         heapq.heapify(self.heap)
 
-    @property  # type: ignore[override]
+    @property
     def wake_at(self) -> float | None:
         while self.heap and self.done[self.heap[0][1]]:
             heapq.heappop(self.heap)

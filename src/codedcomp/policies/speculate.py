@@ -52,7 +52,7 @@ class SpeculatePolicy(CopyPolicy):
         self.min_finished = max(math.floor(quantile * self.n_units), 1)  # Spark's rule
         self._next = interval
 
-    @property  # type: ignore[override]
+    @property
     def wake_at(self) -> float | None:
         if self.n_done >= self.n_units:
             return None

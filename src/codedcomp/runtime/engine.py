@@ -262,7 +262,7 @@ class Engine:
             self._push(now, job_id, w)
             drop.discard(tid)
         if drop and w.queue:
-            kept = deque()
+            kept: deque[Any] = deque()
             for t in w.queue:
                 if t[0] in drop:
                     self._emit(job, "cancelled", w.worker, t[0], 0.0)

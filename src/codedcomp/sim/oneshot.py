@@ -225,11 +225,10 @@ def simulate_delays(
             fast = s.fast_latency(x, tau, m, rngs, work=work)
         if fast is not None:
             latency, received = np.asarray(fast[0], float), np.asarray(fast[1])
-            for t in np.flatnonzero(np.isfinite(latency)):
-                if work[t] is None:  # the shortcut left the work to the plan
-                    q = seqs[t]
-                    rng = substream(q, s.canonical)
-                    work[t] = _static_trial(s, m=m, tau=tau, x=x[t], rng=rng).work
+            for i in np.flatnonzero(np.isfinite(latency)).tolist():
+                if work[i] is None:  # the shortcut left the work to the plan
+                    rng = substream(seqs[i], s.canonical)
+                    work[i] = _static_trial(s, m=m, tau=tau, x=x[i], rng=rng).work
             if progress:
                 progress(trials)
         else:
@@ -237,7 +236,8 @@ def simulate_delays(
             received = np.zeros(trials, dtype=np.int64)
             for t in range(trials):
                 out = simulate_one(s, ctx=ctx, x=x[t], seq=seqs[t], service=services[t], path=path)
-                latency[t], received[t], work[t] = out.latency, out.received, out.work
+                latency[t], work[t] = out.latency, out.work
+                received[t] = out.received
                 if progress:
                     progress(1)
         results.append(SchemeResult(s.label, latency, received, work))
