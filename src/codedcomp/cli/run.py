@@ -1,8 +1,8 @@
 """``codedcomp run``: real coded execution of a workload, several schemes compared (DESIGN.md CLI).
 
 ``codedcomp run WORKLOAD --scheme SPEC... --workers P --delay SPEC --tau T --trials N
---backend local|thread|ray [--m M] [--plot PATH] [--json PATH] [--seed S] [--timeout S]
-[--fail SPEC]... [--trace-out PATH]``
+--backend local|thread|ray [--m M] [--plot PATH] [--plot-work PATH] [--json PATH] [--seed S]
+[--timeout S] [--fail SPEC]... [--trace-out PATH]``
 
 Every scheme runs ``N`` trials under the same injected delays, inputs and faults per trial
 (common random numbers); the table and JSON set the measured latency beside the simulator's
@@ -13,17 +13,33 @@ worker starts: a bad one prints one line and exits 2; a trial that cannot decode
 the results are written.  With ``--json -`` stdout holds only the JSON (table on stderr).
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 
+from .common import (
+    WORK_COLUMNS,
+    JsonOpt,
+    SeedOpt,
+    err,
+    progress_bar,
+    stats_table,
+    user_errors,
+    with_work,
+    write_json,
+)
+from .common import console as make_console
+from .common import fail as cli_fail
+
 DEFAULT_WORKERS = 16
 
 
 def register(app: typer.Typer) -> None:
-    from ..cli import JsonOpt, SeedOpt
+    """Add the ``run`` command to ``app``."""
 
     @app.command("run")
     def run_command(
@@ -87,6 +103,12 @@ def register(app: typer.Typer) -> None:
                 "--plot", help="Write measured (and predicted) P(T > t) per scheme (PNG)."
             ),
         ] = None,
+        plot_work: Annotated[
+            Path | None,
+            typer.Option(
+                "--plot-work", help="Write measured p99 latency against work per scheme (PNG)."
+            ),
+        ] = None,
         trace_out: Annotated[
             Path | None,
             typer.Option(
@@ -95,10 +117,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Execute a workload for real with coded schemes; measured vs predicted latency."""
-        from ..cli import err, progress_bar, stats_table, user_errors, write_json
-        from ..cli import fail as cli_fail
-        from .api import execute_prepared, prepare
-        from .backends import backend as get_backend
+        from ..runtime.api import execute_prepared, prepare
+        from ..runtime.backends import backend as get_backend
 
         specs = list(scheme or []) + workload[1:]
         if not specs:
@@ -110,7 +130,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             from ..codes.sums import scheme as make_scheme
             from ..delays import delay as make_delay
-            from .faults import parse_faults
+            from ..runtime.faults import parse_faults
 
             objs = [make_scheme(s) for s in specs]  # names first: cheap, one-line errors
             make_delay(delay)
@@ -143,12 +163,10 @@ def register(app: typer.Typer) -> None:
             err.print("interrupted: all workers stopped")
             raise typer.Exit(130) from None
         finally:
-            from .backends import shutdown
+            from ..runtime.backends import shutdown
 
             shutdown()  # stop pools and any Ray instance we started before printing
         doc = report.to_json()
-        from ..cli import console as make_console
-
         console = make_console(stderr=quiet)
         console.print(
             stats_table(
@@ -158,7 +176,7 @@ def register(app: typer.Typer) -> None:
                 extra=[
                     ("predicted", "predicted mean"),
                     ("rel_error", "error"),
-                    ("wasted", "wasted work"),
+                    *WORK_COLUMNS,
                 ],
             )
         )
@@ -181,14 +199,23 @@ def register(app: typer.Typer) -> None:
                 xlabel="latency t (s)",
             )
             err.print(f"plot: {out}")
+        if plot_work is not None:
+            from ..sim.plot import work_plot
+
+            out = work_plot(
+                doc["results"],
+                plot_work,
+                title=f"{workload[0]}: m={prepared.m}, P={prepared.workers}, τ={tau}, {delay}",
+                xlabel="latency p99 (s)",
+            )
+            err.print(f"work plot: {out}")
         msg = report.first_error()
         if msg is not None:
             cli_fail(msg, 3)
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:
-    out = dict(r)
+    out = with_work(r)
     out["predicted"] = r["predicted_latency"]["mean"]
     out["rel_error"] = r["error"]
-    out["wasted"] = r["wasted_work"]
     return out

@@ -1,6 +1,6 @@
-"""The ``codedcomp`` command line (DESIGN.md "CLI"): simulate, run, reproduce, ...
+"""What every ``codedcomp`` command shares: consoles, one-line errors, JSON, progress, tables.
 
-Every command takes ``--seed`` and, where it reports results, ``--json PATH`` (``-`` = stdout).
+Imported by the command modules of :mod:`codedcomp.cli`; it imports none of them (no cycle).
 A bad spec, parameter or shape prints one line naming the constraint and exits 2; too few
 results to decode exits 3.  No traceback reaches the user for those.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,14 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import NotDecodableError
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Coded computing: finish when enough results are in, not when the slowest worker does.",
-    pretty_exceptions_enable=False,
-)
+from ..errors import NotDecodableError
 
 
 def console(stderr: bool = False) -> Console:
@@ -42,11 +35,6 @@ SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every rando
 JsonOpt = Annotated[
     str | None, typer.Option("--json", help="Write JSON results here ('-' = stdout).")
 ]
-
-
-@app.callback()
-def _root() -> None:
-    """Coded computing: finish when enough results are in, not when the slowest worker does."""
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -107,7 +95,28 @@ def fmt(v: float | None, digits: int = 4) -> str:
     return "—" if v is None else f"{v:.{digits}g}"
 
 
-def stats_table(title: str, rows: list[dict[str, Any]], extra: list[tuple[str, str]] = ()) -> Table:  # type: ignore[assignment]
+WORK_COLUMNS: list[tuple[str, str]] = [
+    ("work_units", "work ×m"),
+    ("work_launched", "launched"),
+    ("work_cancelled", "cancelled"),
+    ("work_copies", "copies"),
+]
+
+
+def with_work(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its ``work`` object flattened for :data:`WORK_COLUMNS` (units as ×m)."""
+    out = dict(row)
+    work = row.get("work") or {}
+    extra = work.get("extra")
+    out["work_units"] = None if extra is None else 1.0 + extra
+    for key in ("launched", "cancelled", "copies"):
+        out[f"work_{key}"] = work.get(key)
+    return out
+
+
+def stats_table(
+    title: str, rows: list[dict[str, Any]], extra: Sequence[tuple[str, str]] = ()
+) -> Table:
     table = Table(title=title)
     for col in ("scheme", "mean", "p50", "p90", "p99", "max", "failures", "received"):
         table.add_column(col, justify="left" if col == "scheme" else "right")
@@ -126,75 +135,3 @@ def stats_table(title: str, rows: list[dict[str, Any]], extra: list[tuple[str, s
         ]
         table.add_row(*cells)
     return table
-
-
-@app.command()
-def simulate(
-    schemes: Annotated[
-        list[str], typer.Argument(help="Scheme specs, e.g. uncoded rep:r=2 lt:r=1 sr:d=10")
-    ],
-    m: Annotated[
-        int, typer.Option("--m", help="Number of functions f_i in F(x) = Σ f_i(x).")
-    ] = 1000,
-    workers: Annotated[int | None, typer.Option("--workers", help="Workers P (default m).")] = None,
-    tau: Annotated[float, typer.Option("--tau", help="Time per unit of work (one f_i).")] = 0.005,
-    delay: Annotated[
-        str, typer.Option("--delay", help="Initial-delay spec, e.g. exp:rate=0.2.")
-    ] = "exp:rate=0.2",
-    trials: Annotated[int, typer.Option("--trials", help="Monte Carlo trials.")] = 100,
-    seed: SeedOpt = None,
-    json_path: JsonOpt = None,
-    plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write a P(T > t) tail plot (PNG).")
-    ] = None,
-) -> None:
-    """Latency distribution of one-shot schemes under a delay model (Monte Carlo)."""
-    from .codes.sums import scheme as make_scheme
-    from .delays import delay as make_delay
-    from .sim import simulate as run_sim
-    from .sim.plot import tail_plot
-
-    with user_errors():
-        objs = [make_scheme(s) for s in schemes]
-        make_delay(delay)
-        with progress_bar(trials * len(objs), "simulating", json_path != "-") as advance:
-            res = run_sim(
-                objs,
-                m=m,
-                workers=workers,
-                tau=tau,
-                delay=delay,
-                trials=trials,
-                seed=seed,
-                progress=advance,
-            )
-    doc = res.to_json()
-    if json_path != "-":
-        console().print(
-            stats_table(f"simulate: m={m}, τ={tau}, delay={delay}, {trials} trials", doc["results"])
-        )
-    write_json(doc, json_path)
-    if plot is not None:
-        out = tail_plot(
-            {r.scheme: r.latency for r in res.results}, plot, title=f"m={m}, τ={tau}, {delay}"
-        )
-        err.print(f"plot: {out}")
-
-
-def _register_optional() -> None:
-    from .experiments.cli import register as register_reproduce
-    from .runtime.cli import register as register_run
-
-    register_reproduce(app)
-    register_run(app)
-
-
-_register_optional()
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from .common import err, fail, progress_bar, user_errors, write_json
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``reproduce`` command to ``app``."""
@@ -58,11 +60,10 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.markup import escape
 
-        from ..cli import err, fail, progress_bar, user_errors, write_json
-        from . import EXPERIMENTS, get, names, run_experiment
+        from ..experiments import EXPERIMENTS, get, names, run_experiment
 
         if index is not None:
-            from .report import write_index
+            from ..experiments.report import write_index
 
             with user_errors():
                 typer.echo(f"index: {write_index(index)}")

@@ -1,0 +1,50 @@
+"""The ``codedcomp`` command line (DESIGN.md "CLI"): simulate, run, reproduce, ...
+
+One module per command (:mod:`.simulate`, :mod:`.run`, :mod:`.reproduce`), each with a
+``register(app)``; what they share is in :mod:`.common`, which imports none of them, and no
+library module imports the CLI (no import cycle).  Every command takes ``--seed`` and, where it
+reports results, ``--json PATH`` (``-`` = stdout).  A bad spec, parameter or shape prints one line
+naming the constraint and exits 2; too few results to decode exits 3.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import reproduce, run, simulate
+from .common import JsonOpt, SeedOpt, console, err, fail, progress_bar, user_errors, write_json
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Coded computing: finish when enough results are in, not when the slowest worker does.",
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Coded computing: finish when enough results are in, not when the slowest worker does."""
+
+
+simulate.register(app)
+run.register(app)
+reproduce.register(app)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = [
+    "JsonOpt",
+    "SeedOpt",
+    "app",
+    "console",
+    "err",
+    "fail",
+    "main",
+    "progress_bar",
+    "user_errors",
+    "write_json",
+]
