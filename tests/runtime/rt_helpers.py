@@ -97,3 +97,23 @@ def make_policy(scheme: Any, m: int, workers: int, rng: np.random.Generator) -> 
     from codedcomp.core.context import JobContext
 
     return scheme.policy(JobContext(m=m, workers=workers, tau=0.0, executor="run"), rng)
+
+
+class Blocks(Workload):
+    """A workload whose tasks read the job's data: task payload ``j`` returns ``A_j @ x`` and
+    whether the block it read was a shared-memory map (so tests see how data travelled)."""
+
+    name = "blocks"
+
+    def __init__(self, m: int) -> None:
+        self.m = m
+
+    def input(self, rng: np.random.Generator) -> Any:
+        return rng.standard_normal(4)
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:  # pragma: no cover - unused
+        raise NotImplementedError
+
+    def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
+        block = data[f"A{int(payload)}"]
+        return np.append(np.asarray(block) @ x, float(isinstance(block, np.memmap)))
