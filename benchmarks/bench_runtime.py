@@ -186,7 +186,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         for tr in rep.traces:
             for w in tr.workers:
                 cum = 0.0
-                for t in sorted(w.tasks, key=lambda t: t["index"]):
+                for t in sorted((t for t in w.tasks if "done" in t), key=lambda t: t["index"]):
                     cum += t["cost"]
                     err.append(abs(t["done"] - (w.injected_delay + 0.003 * cum)))
                     lag.append(t["arrived"] - t["done"])

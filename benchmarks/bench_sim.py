@@ -228,7 +228,7 @@ def _generic_per_trial(
     try:
         with _time_limit(cap_s):
             for t in range(min(max_trials, x.shape[0])):
-                plan = s.plan(M, x.shape[1], substream(trial_sequence(root, t), s.label))
+                plan = s.plan(M, x.shape[1], substream(trial_sequence(root, t), s.canonical))
                 plan.fill()
                 t0 = time.perf_counter()
                 order = np.argsort(plan.finish_times(x[t], TAU), kind="stable")

@@ -63,7 +63,7 @@ def coverage_mprime(ctx: Context, run: LatencyRun, label: str) -> np.ndarray:
     out = np.full(run.trials, np.inf)
     with ctx.progress(run.trials, f"coverage of {label}") as advance:
         for t in range(run.trials):
-            plan = s.plan(run.m, run.workers, substream(trial_sequence(root, t), s.label))
+            plan = s.plan(run.m, run.workers, substream(trial_sequence(root, t), s.canonical))
             times = plan.finish_times(run.result.x[t], run.tau)
             n = coverage_point(plan, np.argsort(times, kind="stable"))
             if n is not None:
