@@ -52,7 +52,10 @@ FILES = {
 
 
 # experiments that execute for real (worker processes) are tested in their own files
-REAL_RUNS = {"lt-fig2c"}  # tests/experiments/test_lt_fig2c.py
+REAL_RUNS = {
+    "lt-fig2c",
+    "codes-vs-copies",
+}  # tests/experiments/test_lt_fig2c.py, test_codes_vs_copies.py
 
 
 def test_every_experiment_is_registered() -> None:
@@ -121,7 +124,9 @@ def test_unknown_name_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in res.output
     lines = [line for line in res.output.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and "unknown experiment 'sr-fig9'" in lines[0] and "sr-fig2a" in lines[0]
-    with pytest.raises(ValueError, match="unknown experiment 'nope'; valid: lt-fig2a"):
+    with pytest.raises(
+        ValueError, match="unknown experiment 'nope'; valid: codes-vs-copies, lt-fig2a"
+    ):
         get("nope")
 
 

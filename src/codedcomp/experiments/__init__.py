@@ -10,6 +10,7 @@
 ``lt-fig2b``   paper 001 Fig. 2b — the same with X ~ Pareto(1, 1)
 ``lt-mprime``  paper 001 §V — M′ for 99 % LT-1 / LT-2 decoding (1400 / 783), decode time
 ``lt-fig2c``   paper 001 Fig. 2c — the kernel experiment as a REAL run on the local backend
+``codes-vs-copies``  codes vs hedged requests vs speculative execution (sim m = 1000, real m = 64)
 =============  ==========================================================================
 
 Modules share :mod:`~codedcomp.experiments.latency` (simulate, CSV, tail plot, closed forms,
@@ -19,7 +20,16 @@ claims), :mod:`~codedcomp.experiments.mprime` (counting M′) and
 
 from __future__ import annotations
 
-from . import lt_fig2a, lt_fig2b, lt_fig2c, lt_mprime, sr_fig2a, sr_fig2b, sr_fig2c  # noqa: F401 (register)
+from . import (  # noqa: F401 (register)
+    codes_vs_copies,
+    lt_fig2a,
+    lt_fig2b,
+    lt_fig2c,
+    lt_mprime,
+    sr_fig2a,
+    sr_fig2b,
+    sr_fig2c,
+)
 from .registry import EXPERIMENTS, Context, Experiment, get, names, run_experiment
 
 __all__ = ["EXPERIMENTS", "Context", "Experiment", "get", "names", "run_experiment"]
