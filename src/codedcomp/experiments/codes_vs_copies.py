@@ -4,8 +4,9 @@ and speculative execution — at the same delays, with the work each costs.
 Not a figure of the papers: the comparison they leave out.  paper 000 (§II-B, §IV) and paper 001
 (§II-B, §V) compare codes with uncoded, replication and BCC; in practice stragglers are fought
 with *copies* launched during the run: hedged requests (Dean & Barroso, "The Tail at Scale",
-CACM 2013) and Spark's speculative execution.  Here all of them run the same F(x) = Σ f_i(x) under the same delays
-(common random numbers), simulated at the papers' scale and executed for real:
+CACM 2013) and Spark's speculative execution.  Here all of them run the same F(x) = Σ f_i(x)
+under the same delays (common random numbers), simulated at the papers' scale and executed for
+real:
 
 * **simulated**, m = 1000 workers, τ = 0.005, 200 trials, under X ~ Exp(0.2) (the papers'
   setting), Pareto(1, 1) (infinite mean) and Pareto(1, 1.5) (finite mean, infinite variance);
