@@ -24,8 +24,9 @@ test: install lint
 
 demo: install
 	$(BIN)/codedcomp run kernel-sum --scheme one uncoded rep:r=2 lt:r=1 lt:r=2 sr:d=10 ideal \
-		--workers 64 --delay exp:rate=5 --tau 0.003 --trials 10 --seed 1 --backend local \
-		--plot out/demo.png --json out/demo.json
+		hedge:after=p95 speculate --workers 64 --delay exp:rate=5 --tau 0.003 --trials 10 \
+		--seed 1 --backend local --plot out/demo.png --plot-work out/demo-work.png \
+		--json out/demo.json
 
 bench: install
 	$(BIN)/python benchmarks/run.py
