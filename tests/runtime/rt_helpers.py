@@ -117,3 +117,47 @@ class Blocks(Workload):
     def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
         block = data[f"A{int(payload)}"]
         return np.append(np.asarray(block) @ x, float(isinstance(block, np.memmap)))
+
+
+class HangOnce(Poly):
+    """The first call of a task holding function ``bad`` hangs for ``seconds`` (a transient
+    hang: later calls return); the master's reference never hangs."""
+
+    def __init__(self, m: int, bad: int, marker: str, seconds: float = 30.0) -> None:
+        super().__init__(m)
+        self.bad = bad
+        self.marker = marker
+        self.seconds = seconds
+
+    def exact(self, x: Any) -> np.ndarray:
+        return Poly.partial(self, np.arange(self.m), x)
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        if self.bad in np.asarray(indices):
+            try:
+                fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pass
+            else:
+                os.close(fd)
+                time.sleep(self.seconds)
+        return super().partial(indices, x)
+
+
+class AlwaysRaises(Poly):
+    """Every call raises (the master's reference too)."""
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        raise RuntimeError("always broken")
+
+
+class AlwaysHangs(Poly):
+    """Every call hangs for ``seconds`` (the master's reference too)."""
+
+    def __init__(self, m: int, seconds: float = 30.0) -> None:
+        super().__init__(m)
+        self.seconds = seconds
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        time.sleep(self.seconds)
+        return super().partial(indices, x)

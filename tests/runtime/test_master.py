@@ -66,7 +66,7 @@ def test_engine_acknowledges_a_job_once_armed() -> None:
     engine.handle(("load", "k", Poly(2)))
     task = (0, np.array([0]), 1.0, 0.0)
     engine.handle(("job", "j1", 0.0, "k", np.zeros(3), None, [(0, 0.0, [task], None)]))
-    assert sent == [("armed", "j1", None)]
+    assert sent == [("armed", "j1", None)]  # no thread stuck in a hung call
     silent: list[tuple[object, ...]] = []
     Engine(silent.append).handle(("job", "j2", 0.0, "k", None, None, []))
     assert silent == []  # ray's hosts do not use the ack

@@ -95,6 +95,14 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[
             float, typer.Option("--timeout", help="Seconds per trial before giving up.")
         ] = 60.0,
+        task_timeout: Annotated[
+            float | None,
+            typer.Option(
+                "--task-timeout",
+                help="Seconds one task may run before it is abandoned as hung (its worker goes "
+                "on; default: 10 × its padded window, >= 1 s).",
+            ),
+        ] = None,
         seed: SeedOpt = None,
         json_path: JsonOpt = None,
         plot: Annotated[
@@ -154,6 +162,7 @@ def register(app: typer.Typer) -> None:
                 timeout=timeout,
                 fail=fail,
                 workload_spec=workload[0],
+                task_timeout=task_timeout,
             )
         quiet = json_path == "-"
         try:

@@ -187,6 +187,11 @@ class PullPolicy(Policy):
     every retry.  ``retries`` counts *distinct* workers: a unit is lost once ``retries + 1``
     different workers failed it (or no worker able to take it is left).  A worker whose last
     ``max_errors`` tasks in a row raised is no longer fed (it keeps what it already holds).
+
+    A silent worker (hung, or cut off) never reports: a unit handed out more than
+    ``unit_timeout`` seconds ago and not returned is cancelled and re-issued to another worker,
+    and the silent worker is fed no more (``None``: never, as in the simulator, which has no
+    silent workers).
     """
 
     def __init__(
@@ -198,8 +203,11 @@ class PullPolicy(Policy):
         retries: int = 2,
         depth: int = 2,
         max_errors: int = 2,
+        unit_timeout: float | None = None,
     ) -> None:
         self.m = m
+        self.unit_timeout = unit_timeout
+        self._issued: dict[int, float] = {}  # task id -> when it was handed out (held units)
         self.workers = workers
         self.label = label
         self.retries = retries
@@ -228,7 +236,30 @@ class PullPolicy(Policy):
                 return self._retry.pop(k)
         return self._todo.popleft() if self._todo else None
 
-    def _give(self, worker: int, n: int = 1) -> Actions | None:
+    @property
+    def wake_at(self) -> float | None:
+        if self.unit_timeout is None or not self._issued:
+            return None
+        return min(self._issued.values()) + self.unit_timeout
+
+    def on_time(self, now: float) -> Actions | None:
+        """Units silent past ``unit_timeout``: cancel, re-issue elsewhere, feed the worker no
+        more."""
+        assert self.unit_timeout is not None
+        out = Actions()
+        for tid in [t for t, at in self._issued.items() if now >= at + self.unit_timeout]:
+            self._issued.pop(tid)
+            worker, unit = self._holding.pop(tid)
+            out.cancel.append(tid)
+            if not self._out[worker]:
+                self._out[worker] = True
+                if worker in self._idle:
+                    self._idle.remove(worker)
+            self._requeue(unit, worker)
+        self._prune()
+        return out.merge(self._feed_idle(now)) or None
+
+    def _give(self, worker: int, n: int = 1, now: float = 0.0) -> Actions | None:
         tasks = []
         if not self._out[worker]:
             for _ in range(n):
@@ -238,6 +269,7 @@ class PullPolicy(Policy):
                 tid = self._ids
                 self._ids += 1
                 self._holding[tid] = (worker, unit)
+                self._issued[tid] = now
                 tasks.append(Task(tid, np.array([unit], dtype=np.int64), 1.0))
         if not tasks:
             if worker not in self._idle and not self._out[worker]:
@@ -256,13 +288,13 @@ class PullPolicy(Policy):
             self._retry.remove(unit)
             self._lost.append(unit)
 
-    def _feed_idle(self) -> Actions | None:
+    def _feed_idle(self, now: float = 0.0) -> Actions | None:
         out = Actions()
         for w in list(self._idle):
             if not (self._retry or self._todo):
                 break
             self._idle.remove(w)
-            out.merge(self._give(w))
+            out.merge(self._give(w, 1, now))
         return out or None
 
     def _requeue(self, unit: int, worker: int) -> None:
@@ -277,8 +309,9 @@ class PullPolicy(Policy):
 
     def on_event(self, event: Event, now: float) -> Actions | None:
         w = event.worker
+        self._issued.pop(event.task, None)
         if event.kind == "idle":
-            return self._give(w, self.depth)
+            return self._give(w, self.depth, now)
         if event.kind == "result":
             self._streak[w] = 0
             self._results += 1
@@ -287,7 +320,7 @@ class PullPolicy(Policy):
                 self._values.setdefault(held[1], event.value)
                 if self._complete_at is None and len(self._values) == self.m:
                     self._complete_at = self._results
-            return self._give(w) if self.depth > 1 else None  # keep its queue `depth` deep
+            return self._give(w, 1, now) if self.depth > 1 else None  # keep it `depth` deep
         if event.kind == "error":
             self._streak[w] += 1
             if self._streak[w] >= self.max_errors and not self._out[w]:
@@ -298,15 +331,16 @@ class PullPolicy(Policy):
             held = self._holding.pop(event.task, None)
             if held is not None:
                 self._requeue(held[1], w)
-            return self._feed_idle()
+            return self._feed_idle(now)
         if event.kind == "crash":
             self._out[w] = True
             if w in self._idle:
                 self._idle.remove(w)
             for tid in [t for t, (ww, _) in self._holding.items() if ww == w]:
+                self._issued.pop(tid, None)
                 self._requeue(self._holding.pop(tid)[1], w)
             self._prune()
-            return self._feed_idle()
+            return self._feed_idle(now)
         return None
 
     @property

@@ -20,6 +20,7 @@ mean predicted and measured latency over the trials where both are finite.
 
 from __future__ import annotations
 
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ from ..workloads.base import FunctionList, Workload
 from .backends import Backend
 from .backends import backend as get_backend
 from .faults import draw_faults, parse_faults, place_faults
-from .master import execute
+from .master import default_task_timeout, execute
 from .trace import Trace, traces_doc, write_traces
 
 Progress = Callable[[int], None]
@@ -196,6 +197,7 @@ class Prepared:
     timeout: float
     root: np.random.SeedSequence
     config: dict[str, Any]
+    task_timeout: float | None = None
 
 
 def prepare(
@@ -212,6 +214,7 @@ def prepare(
     timeout: float = 60.0,
     fail: str | Sequence[str] | None = None,
     workload_spec: str | None = None,
+    task_timeout: float | None = None,
 ) -> Prepared:
     """Check everything :func:`run` needs, start nothing; ``ValueError`` with one line if bad."""
     specs = [scheme] if isinstance(scheme, (str, Scheme)) else list(scheme)
@@ -247,6 +250,14 @@ def prepare(
     check(
         "run", "timeout", timeout, isinstance(timeout, (int, float)) and timeout > 0, "a number > 0"
     )
+    check(
+        "run",
+        "task_timeout",
+        task_timeout,
+        task_timeout is None
+        or (isinstance(task_timeout, (int, float)) and 0 < task_timeout <= timeout),
+        f"None or a number in (0, timeout={timeout:g}]",
+    )
     for s in schemes:
         s.validate(m, int(workers))
     be.check(workload)
@@ -265,6 +276,7 @@ def prepare(
         "seed": seed,
         "entropy": int(root.entropy),  # type: ignore[arg-type]
         "timeout": float(timeout),
+        "task_timeout": task_timeout,
         "fail": [repr(f) for f in faults],
     }
     return Prepared(
@@ -282,6 +294,7 @@ def prepare(
         float(timeout),
         root,
         config,
+        None if task_timeout is None else float(task_timeout),
     )
 
 
@@ -308,6 +321,34 @@ def warm_up(scheme: Scheme, m: int, workers: int) -> None:
                 return
 
 
+def _reference(p: Prepared, x: Any, notes: list[str]) -> Any:
+    """The exact F(x) on the master, under the run's ``timeout`` and fault handling.
+
+    Evaluated on a daemon thread: a function that raises or hangs costs the run its error
+    check (``error`` is unknown, the reason is in ``config["reference"]``), never the run itself,
+    which then ends as it would with ``check_error=False`` (a function that hangs on every call:
+    ``NotDecodableError`` after the timeout).
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = p.workload.exact(x)
+        except BaseException as e:  # reported, never raised: the run decides
+            box["error"] = f"{type(e).__name__}: {e}"
+
+    thread = threading.Thread(target=target, name="codedcomp-reference", daemon=True)
+    thread.start()
+    thread.join(p.timeout)
+    if thread.is_alive():
+        notes.append(f"reference F(x) not computed: no return after {p.timeout:g} s")
+        return None
+    if "error" in box:
+        notes.append(f"reference F(x) not computed: {box['error']}"[:300])
+        return None
+    return box["value"]
+
+
 def execute_prepared(
     p: Prepared, *, progress: Progress | None = None, predict: bool = True, check_error: bool = True
 ) -> RunReport:
@@ -319,19 +360,21 @@ def execute_prepared(
     pred_work: list[list[Work | None]] = [[None] * p.trials for _ in p.schemes]
     natural = isinstance(p.model, NoDelay) and p.tau == 0
     sim_ctx = JobContext(m=p.m, workers=p.workers, tau=p.tau, delay=p.model)
-    run_ctx = replace(sim_ctx, executor="run", natural=natural)
+    unit_timeout = p.task_timeout or default_task_timeout(p.tau, 1.0, p.timeout)
+    run_ctx = replace(sim_ctx, executor="run", natural=natural, task_timeout=unit_timeout)
     for s in p.schemes:
         warm_up(s, p.m, p.workers)
     key = uuid.uuid4().hex
     per: list[dict[str, list[Any]]] = [
         {"values": [], "lat": [], "rec": [], "err": [], "rel": [], "traces": []} for _ in p.schemes
     ]
-    fixed_exact = p.workload.exact(p.x) if check_error and p.fixed_x else None
+    ref_notes: list[str] = []
+    fixed_exact = _reference(p, p.x, ref_notes) if check_error and p.fixed_x else None
     for t in range(p.trials):
         seq = trial_sequence(p.root, t)
         x_t = p.x if p.fixed_x else p.workload.input(substream(seq, "input"))
         # the reference F(x) is computed on the master, serially (once if x is fixed)
-        exact = fixed_exact if p.fixed_x or not check_error else p.workload.exact(x_t)
+        exact = fixed_exact if p.fixed_x or not check_error else _reference(p, x_t, ref_notes)
         drawn = draw_faults(p.faults, p.workers, substream(seq, "faults"))
         for k, s in enumerate(p.schemes):
             policy = s.policy(run_ctx, substream(seq, s.canonical))
@@ -354,6 +397,7 @@ def execute_prepared(
                 timeout=p.timeout,
                 workload_key=key,
                 trial=t,
+                task_timeout=p.task_timeout,
             )
             lat = pred_lat[k, t]
             ex.trace.predicted = {
@@ -388,7 +432,10 @@ def execute_prepared(
         )
         for k, (s, b) in enumerate(zip(p.schemes, per, strict=True))
     ]
-    return RunReport(dict(p.config), results)
+    config = dict(p.config)
+    if ref_notes:
+        config["reference"] = sorted(set(ref_notes))[:3]
+    return RunReport(config, results)
 
 
 def run(
@@ -408,6 +455,7 @@ def run(
     on_error: Literal["raise", "record"] = "raise",
     predict: bool = True,
     check_error: bool = True,
+    task_timeout: float | None = None,
 ) -> RunResult | RunReport:
     """Compute F(x) = Σ f_i(x) for real with a coded scheme, stopping when enough results are in.
 
@@ -419,9 +467,15 @@ def run(
     stragglers); ``tau``: seconds per unit of work each task is padded to (0: no padding, tasks
     run at natural speed).  ``fail``: injected faults (``"crash:p=0.1"``, ``"hang:p=0.1"``,
     ``"raise:p=0.1"``, or a list).  ``timeout``: seconds per trial before giving up.
+    ``task_timeout``: seconds one ``f_i`` call (one task) may run before it is abandoned as hung —
+    an erasure of that task only: its worker goes on, the other workers of its host carry on,
+    and pull queues (``ideal``) re-issue a unit not returned in that time (default: ten times
+    the task's padded window, at least 1 s; at natural speed a quarter of ``timeout``).
     ``on_error="raise"`` raises :class:`~codedcomp.NotDecodableError` if any trial did not decode
     (the partial report is on the exception's ``report`` attribute); ``"record"`` keeps the
     messages in ``errors``.  ``check_error``: compute the exact F(x) on the master (serially,
+    under ``timeout``: a reference that raises or hangs leaves the error unknown and says why in
+    ``config["reference"]``;
     once per distinct input, outside the timed run) to report each answer's relative error;
     turn it off for functions too slow (or unsafe) to evaluate all at once on the master.
     """
@@ -439,6 +493,7 @@ def run(
         seed=seed,
         timeout=timeout,
         fail=fail,
+        task_timeout=task_timeout,
     )
     report = execute_prepared(prepared, progress=progress, predict=predict, check_error=check_error)
     if on_error == "raise":

@@ -17,6 +17,14 @@ Design choices (see ``../shared/notes/runtime.md`` for the measurements behind t
 * **Compute early, release at the deadline.**  A task's value is computed as soon as the worker
   reaches the task (``workload.compute(payload, x, data)``), then held until its deadline; the
   next task's window starts at that deadline (or at the end of a computation that overran it).
+* **A hung call costs one worker** (issue: reliability).  With ``post`` (every backend passes its
+  inbox), ``compute`` calls run on a *runner* thread, one at a time (the host's computations stay
+  serialised, as on one core), and the engine thread stays free to serve commands and release
+  held results.  A call still running after the job's ``task_timeout`` is abandoned: its task
+  becomes an ``"error"`` event ("hung"), its worker goes on with its next task, a fresh runner
+  takes the queued calls, and the ``"stopped"`` acknowledgement reports the abandoned threads so
+  the backend recycles the host after the job (a stuck thread cannot be killed; its process
+  can).  The neighbours of a hung call — the other logical workers of the host — carry on.
 * **Cancelling one task** (``cancel_tasks``): a queued task is dropped; a task whose value is held
   for its deadline is dropped and its worker starts its next task at once (the elapsed part of
   its window counts as work done).  Either way a ``"cancelled"`` event reports it.  A ``partial``
@@ -29,21 +37,28 @@ Design choices (see ``../shared/notes/runtime.md`` for the measurements behind t
   there on.
 
 Command protocol (tuples; the channel is a ``queue.Queue``, a pipe or Ray actor calls):
-``("load", key, workload_or_pickled_bytes)``, ``("job", job_id, tau, key, x, data, workers)``
-with ``workers = [(worker, delay, [(id, payload, cost, extra), ...], fault_or_None), ...]`` and
-``fault = (kind, at)``, ``("go", job_id, t0)``, ``("submit", job_id, worker, tasks)``,
-``("cancel_tasks", job_id, worker, [id, ...])``, ``("cancel", job_id)`` (the whole job),
-``("exit",)``.  Outgoing: ``("ev", job_id, [event tuples])``, ``("stopped", job_id,
-[WorkerStop tuples])`` and, if the engine was built with ``ack=True``, ``("armed", job_id,
-None)`` once a job's workers are set up (so the master takes ``t0`` only when every host holds
-the job).  Event tuples are :class:`~codedcomp.core.tasks.Event` fields.
+``("load", key, workload_or_pickled_bytes)``; ``("job", job_id, tau, key, x, data, workers,
+options)`` with ``workers = [(worker, delay, [(id, payload, cost, extra), ...], fault), ...]``,
+``fault = (kind, at)`` or ``None`` and ``options = {"task_timeout": seconds or None}``;
+``("go", job_id, t0)``; ``("submit", job_id, worker, tasks)``; ``("cancel_tasks", job_id,
+worker, [id, ...])``; ``("cancel", job_id)`` (the whole job); ``("exit",)``; internally
+``("computed", key, value, error, began, ended)`` from the runner.  Outgoing: ``("ev", job_id,
+[event tuples])``, ``("stopped", job_id, [WorkerStop tuples])``, ``("abandoned", job_id, n)``
+(threads left stuck in hung calls, sent before ``"stopped"``) and, if the engine was built with
+``ack=True``, ``("armed", job_id, stuck)`` once a job's workers are set up (so the master takes
+``t0`` only when every host holds the job; ``stuck``: threads left in hung calls so far, or
+``None``).  Event tuples are
+:class:`~codedcomp.core.tasks.Event` fields.
 """
 
 from __future__ import annotations
 
 import gc
 import heapq
+import itertools
 import pickle
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -66,6 +81,7 @@ class _Worker:
         "at",
         "begun",
         "busy_until",
+        "call",
         "cur",
         "fault",
         "pending",
@@ -88,6 +104,54 @@ class _Worker:
         self.begun = 0  # tasks begun (where injected faults strike)
         self.window_start = delay
         self.token = 0  # bumped when a held task is cancelled: its heap entry is stale
+        self.call: tuple[Any, ...] | None = None  # (key, tid, cost, pad, start): on the runner
+
+
+class _Runner:
+    """Runs ``compute`` calls one at a time on a thread and posts each outcome to the engine."""
+
+    def __init__(self, post: Callable[[tuple[Any, ...]], None], clock: Callable[[], float]):
+        self.post = post
+        self.clock = clock
+        self.requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.current: tuple[Any, float] | None = None  # (key, started) of the call in progress
+        self.thread = threading.Thread(target=self._main, name="codedcomp-runner", daemon=True)
+        self.thread.start()
+
+    def submit(self, key: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.requests.put((key, fn, args))
+
+    def _main(self) -> None:
+        while True:
+            item = self.requests.get()
+            if item is None:
+                return
+            key, fn, args = item
+            began = self.clock()
+            self.current = (key, began)
+            value: Any = None
+            error: str | None = None
+            try:
+                value = fn(*args)
+            except Exception as e:  # a failing f_i: an erasure, reported
+                error = f"{type(e).__name__}: {e}"
+            ended = self.clock()
+            self.current = None
+            self.post(("computed", key, value, error, began, ended))
+
+    def drain(self) -> list[Any]:
+        """The requests not started yet (to hand to a fresh runner)."""
+        out: list[Any] = []
+        while True:
+            try:
+                item = self.requests.get_nowait()
+            except queue.Empty:
+                return out
+            if item is not None:
+                out.append(item)
+
+    def stop(self) -> None:
+        self.requests.put(None)
 
 
 class _Job:
@@ -103,13 +167,17 @@ class _Job:
         self.load_error = load_error
         self.workers: dict[int, _Worker] = {}
         self.outbox: list[tuple[Any, ...]] = []
+        self.task_timeout: float | None = None
+        self.abandoned = 0  # calls of this job abandoned as hung
 
 
 class Engine:
     """Runs the logical workers of one host (thread or process); see the module docstring.
 
     ``attach``: turns the ``data`` handle of a ``job`` command into the job's data (e.g. maps a
-    shared-memory segment); identity by default.
+    shared-memory segment); identity by default.  ``post``: puts a message into this engine's own
+    command channel (from its runner thread); without it ``compute`` runs on the engine's thread
+    and a hung call blocks the host (unit tests of the protocol only).
     """
 
     def __init__(
@@ -120,8 +188,13 @@ class Engine:
         ack: bool = False,
         freeze_gc: bool = False,
         attach: Callable[[Any], Any] | None = None,
+        post: Callable[[tuple[Any, ...]], None] | None = None,
     ) -> None:
         self.send = send
+        self.post = post
+        self.runner: _Runner | None = None
+        self._calls = itertools.count()
+        self.stuck = 0  # runner threads left stuck in hung calls (reported when arming a job)
         self.ack = ack
         self.freeze_gc = freeze_gc  # a dedicated host process: see _start_job
         self.clock = clock
@@ -138,12 +211,15 @@ class Engine:
         try:
             while True:
                 now = self.clock()
+                watch = self._watchdog(now)
                 due = bool(self.heap) and self.heap[0][0] <= now
                 if due:
                     wait: float | None = 0.0
                 else:
                     self.flush()
                     wait = None if not self.heap else self.heap[0][0] - now
+                if watch is not None:
+                    wait = watch - now if wait is None else min(wait, watch - now)
                 msg = get(wait)
                 if msg is not None:
                     if not self.handle(msg):
@@ -160,10 +236,57 @@ class Engine:
                         self.flush()
         finally:
             self.flush()
+            if self.runner is not None:
+                self.runner.stop()
+
+    def _watchdog(self, now: float) -> float | None:
+        """Abandon a call past its ``task_timeout``; the instant to look again (or None).
+
+        The limit travels with the call, so a call that outlives its job (cancelled meanwhile)
+        is abandoned all the same: the next job's calls never wait behind a hung one.
+        """
+        r = self.runner
+        if r is None or r.current is None:
+            return None
+        key, began = r.current
+        limit = key[4]
+        if limit is None:
+            return None
+        if now < began + limit:
+            return began + limit
+        # hung: a fresh runner takes the queued calls; this one is left to its call
+        pending = r.drain()
+        r.stop()
+        self.stuck += 1
+        self.runner = _Runner(self.post, self.clock) if self.post is not None else None
+        for item in pending:
+            if self.runner is not None:
+                self.runner.submit(*item)
+        job = self.jobs.get(key[0])
+        w = None if job is None else job.workers.get(key[1])
+        if job is not None:
+            job.abandoned += 1
+        if job is not None and w is not None and w.call is not None and w.call[0] == key:
+            tid, start = w.call[1], w.call[4]
+            w.call = None
+            w.cur = -1
+            self._emit(
+                job,
+                "error",
+                w.worker,
+                tid,
+                error=f"hung: no return after {limit:g} s (call abandoned; the worker goes on)",
+                began=start,
+            )
+            w.busy_until = max(w.busy_until, now)
+            self._push(now, job.job_id, w)
+        return None
 
     def handle(self, msg: tuple[Any, ...]) -> bool:
         kind = msg[0]
-        if kind == "job":
+        if kind == "computed":
+            self._computed(*msg[1:])
+        elif kind == "job":
             self._start_job(*msg[1:])
         elif kind == "go":
             self._go(msg[1], msg[2])
@@ -196,7 +319,14 @@ class Engine:
         self.workloads = {key: payload}  # keep only the latest workload
 
     def _start_job(
-        self, job_id: str, tau: float, key: str, x: Any, data: Any, workers: list[Any]
+        self,
+        job_id: str,
+        tau: float,
+        key: str,
+        x: Any,
+        data: Any,
+        workers: list[Any],
+        options: dict[str, Any] | None = None,
     ) -> None:
         workload = self.workloads.get(key, f"workload {key} was never loaded")
         load_error = workload if isinstance(workload, str) else None
@@ -206,6 +336,7 @@ class Engine:
             except Exception as e:  # reported as a crash of each worker
                 load_error = f"could not attach the job's data: {type(e).__name__}: {e}"
         job = _Job(job_id, tau, workload, x, data, load_error)
+        job.task_timeout = (options or {}).get("task_timeout")
         self.jobs[job_id] = job
         for worker, delay, tasks, fault in workers:
             job.workers[worker] = _Worker(worker, float(delay), list(tasks), fault)
@@ -214,8 +345,8 @@ class Engine:
             # scanning them stalls every logical worker of this host for tens of ms mid-run.
             # Freezing exempts them (refcounting still frees them); unfrozen when the job ends.
             gc.freeze()
-        if self.ack:
-            self.send(("armed", job_id, None))
+        if self.ack:  # with the threads stuck so far: the host is then recycled after the job
+            self.send(("armed", job_id, self.stuck or None))
 
     def _go(self, job_id: str, t0: float) -> None:
         job = self.jobs.get(job_id)
@@ -261,6 +392,15 @@ class Engine:
             w.busy_until = w.window_start = now
             self._push(now, job_id, w)
             drop.discard(tid)
+        if w.call is not None and w.call[1] in drop:  # on the runner: its outcome is dropped
+            tid, cost, pad, start = w.call[1:]
+            done = cost * min(1.0, max(0.0, (now - start) / pad)) if pad > 0 else 0.0
+            self._emit(job, "cancelled", w.worker, tid, done, began=start)
+            w.call = None
+            w.cur = -1
+            w.busy_until = w.window_start = max(now, w.busy_until)
+            self._push(now, job_id, w)
+            drop.discard(tid)
         if drop and w.queue:
             kept: deque[Any] = deque()
             for t in w.queue:
@@ -285,10 +425,15 @@ class Engine:
                 partial = (
                     cost * min(1.0, max(0.0, (now - w.window_start) / span)) if span > 0 else cost
                 )
+            elif w.call is not None:  # still computing: the elapsed part of its window
+                _, _, cost, pad, start = w.call
+                partial = cost * min(1.0, max(0.0, (now - start) / pad)) if pad > 0 else 0.0
             index = w.cur if w.state in ("running", "hung") else -1
             stops.append(tuple(WorkerStop(w.worker, w.state, index, partial)))
         if job.outbox:  # events produced before the cancel still go out, in order
             self.send(("ev", job_id, job.outbox))
+        if job.abandoned:
+            self.send(("abandoned", job_id, job.abandoned))
         self.heap = [h for h in self.heap if h[2] != job_id]
         heapq.heapify(self.heap)
         self.send(("stopped", job_id, stops))
@@ -348,14 +493,54 @@ class Engine:
         pad = job.tau * cost + extra
         start = w.busy_until if pad > 0 else max(w.busy_until, self.clock())
         w.window_start = start
+        if w.fault == "raise" and position >= w.at:
+            injected = f"InjectedFault: injected fault in task {tid} of worker {w.worker}"
+            self._finish(job, w, tid, cost, pad, start, None, injected)
+            return
+        if self.post is not None:  # on the runner thread; the outcome comes back as "computed"
+            if self.runner is None:
+                self.runner = _Runner(self.post, self.clock)
+            key = (job.job_id, w.worker, tid, next(self._calls), job.task_timeout)
+            w.call = (key, tid, cost, pad, start)
+            self.runner.submit(key, job.workload.compute, (payload, job.x, job.data))
+            return
+        value: Any = None
+        error = None
         try:
-            if w.fault == "raise" and position >= w.at:
-                raise InjectedFault(f"injected fault in task {tid} of worker {w.worker}")
             value = job.workload.compute(payload, job.x, job.data)
         except Exception as e:  # a failing f_i: an erasure, reported
+            error = f"{type(e).__name__}: {e}"
+        self._finish(job, w, tid, cost, pad, start, value, error)
+
+    def _computed(
+        self, key: Any, value: Any, error: str | None, began: float, ended: float
+    ) -> None:
+        """The runner's outcome of call ``key`` (dropped if cancelled or abandoned meanwhile)."""
+        job = self.jobs.get(key[0])
+        w = None if job is None else job.workers.get(key[1])
+        if job is None or w is None or w.call is None or w.call[0] != key:
+            return
+        _, tid, cost, pad, start = w.call
+        w.call = None
+        self._finish(job, w, tid, cost, pad, start, value, error)
+
+    def _finish(
+        self,
+        job: _Job,
+        w: _Worker,
+        tid: int,
+        cost: float,
+        pad: float,
+        start: float,
+        value: Any,
+        error: str | None,
+    ) -> None:
+        """A task's computation ended: report an error now, or hold its value to its deadline."""
+        if error is not None:
             now = self.clock()
-            self._emit(job, "error", w.worker, tid, error=f"{type(e).__name__}: {e}", began=start)
+            self._emit(job, "error", w.worker, tid, error=error, began=start)
             w.busy_until = max(w.busy_until, now)
+            w.cur = -1
             self._push(now, job.job_id, w)
             return
         done = self.clock()

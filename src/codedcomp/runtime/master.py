@@ -199,6 +199,17 @@ class _Books:
         return Work(busy, units, launched, cancelled, needed, copies)
 
 
+def default_task_timeout(tau: float, cost: float, timeout: float) -> float:
+    """How long one ``compute`` call may run before it counts as hung.
+
+    Padded runs (``τ > 0``): ten times the largest task's window ``τ·cost``, at least 1 s (a
+    computation is expected to take a small part of its window); natural speed (``τ = 0``): a
+    quarter of the job's ``timeout``, at least 1 s.  Never more than ``timeout``.
+    """
+    limit = 10.0 * tau * cost if tau > 0 else timeout / 4
+    return min(float(timeout), max(1.0, limit))
+
+
 READY_BUDGET = 0.001  # seconds: a ``ready`` check slower than this paces the next ones
 PACE = 2.0  # after a slow failed check, wait as long again: at most half the time checking
 RECEIVER_TICK = 0.005  # seconds: how often the receiver thread looks at its stop flag
@@ -308,10 +319,13 @@ def execute(
     trial: int = 0,
     grace: float = 2.0,
     data: Mapping[str, np.ndarray] | None = None,
+    task_timeout: float | None = None,
 ) -> Execution:
     """Run one job of ``policy`` on ``backend``; see the module docstring.
 
     ``data``: the job's data (named arrays), shipped to the workers once for the whole job.
+    ``task_timeout``: seconds a single ``compute`` call may run before it is abandoned as hung
+    (its worker goes on; default :func:`default_task_timeout`).
     """
     delays = np.asarray(delays, dtype=float)
     n = len(delays)
@@ -335,6 +349,9 @@ def execute(
     books = _Books(trace, job)
     initial = job.begin()
     books.submitted(initial, 0.0)
+    if task_timeout is None:
+        costs = [t.cost for tasks in initial.submit.values() for t in tasks]
+        task_timeout = default_task_timeout(tau, max(costs, default=1.0), timeout)
     spec = JobSpec(
         job_id=uuid.uuid4().hex,
         workload=workload,
@@ -346,6 +363,7 @@ def execute(
         tasks=initial.submit,
         faults=faults,
         data=data,
+        task_timeout=task_timeout,
     )
     detected: float | None = None  # instant the master saw ``policy.ready``
     timed_out = False
@@ -466,4 +484,4 @@ def execute(
     return Execution(value, None, trace)
 
 
-__all__ = ["Execution", "execute"]
+__all__ = ["Execution", "default_task_timeout", "execute"]

@@ -55,8 +55,11 @@ class Ideal(Scheme):
     def policy(self, ctx: JobContext, rng: np.random.Generator) -> Policy:
         """A pull queue: one unit at a time in the simulator (its m-th completion is exactly
         the bound), two deep on real workers (no master round trip between units)."""
-        depth = 1 if ctx.executor == "sim" else 2
-        return PullPolicy(ctx.m, ctx.workers, label=self.label, depth=depth)
+        if ctx.executor == "sim":
+            return PullPolicy(ctx.m, ctx.workers, label=self.label, depth=1)
+        return PullPolicy(
+            ctx.m, ctx.workers, label=self.label, depth=2, unit_timeout=ctx.task_timeout
+        )
 
     def fast_latency(
         self,

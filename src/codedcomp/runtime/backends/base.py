@@ -120,6 +120,7 @@ class JobSpec:
     tasks: dict[int, list[Task]]  # initial queues by worker (missing/empty: starts idle)
     faults: dict[int, Fault] = field(default_factory=dict)
     data: Mapping[str, np.ndarray] | None = None  # job data, shipped once per job
+    task_timeout: float | None = None  # a compute call running longer is abandoned as hung
 
 
 class WorkerStop(NamedTuple):
@@ -145,6 +146,7 @@ class CloseReport:
     late_events: list[Event] = field(default_factory=list)
     stops: dict[int, WorkerStop] = field(default_factory=dict)
     stop_seconds: float = 0.0  # from the cancel request until every worker had stopped
+    abandoned: int = 0  # compute calls abandoned as hung (their hosts are recycled)
 
     def add_stops(self, acks: Mapping[int, Sequence[Sequence[Any]]], n_workers: int) -> None:
         """Record the hosts' stop acknowledgements; a worker none reported was ``"killed"``."""

@@ -59,6 +59,7 @@ class HostedSession(Session):
         self._armed: set[int] = set()  # hosts that acknowledged the job
         self._crashed: set[int] = set()  # logical workers known dead
         self._dead_hosts: set[int] = set()  # hosts whose death was fanned out
+        self._abandoned: dict[int, int] = {}  # host -> calls it abandoned as hung
 
     # -- transport (backend-specific) --------------------------------------------------------
     @abstractmethod
@@ -112,7 +113,8 @@ class HostedSession(Session):
             key, load = self._workload(k)
             if load is not None:
                 self._send(k, load)
-            self._send(k, ("job", job.job_id, job.tau, key, x, data, workers))
+            options = {"task_timeout": job.task_timeout}
+            self._send(k, ("job", job.job_id, job.tau, key, x, data, workers, options))
 
     def _await_armed(self, timeout: float) -> None:
         """Wait until every live host holds the job; reclaim those that do not in time."""
@@ -145,6 +147,10 @@ class HostedSession(Session):
             self._acks[k] = payload
         elif kind == "armed":
             self._armed.add(k)
+            if payload:  # threads stuck in hung calls of earlier jobs: recycle after this one
+                self._abandoned[k] = int(payload)
+        elif kind == "abandoned":
+            self._abandoned[k] = int(payload)
 
     def _host_dead(self, k: int, why: str) -> None:
         """Host ``k`` died: every logical worker it hosted that was alive crashes, now."""
@@ -179,6 +185,10 @@ class HostedSession(Session):
         out, self._pending = self._pending, []
         return out
 
+    def _recycle(self, k: int) -> None:
+        """Host ``k`` left threads stuck in hung calls: replace it after the job (default:
+        nothing can be done — a thread cannot be killed)."""
+
     def _release(self) -> None:
         """Free what the job held outside the hosts (e.g. its shared memory); idempotent."""
 
@@ -203,7 +213,10 @@ class HostedSession(Session):
                     self._reclaim(k)
             report.add_stops(self._acks, self.job.n_workers)
             report.late_events = self._pending
+            report.abandoned = sum(self._abandoned.values())
             self._pending = []
+            for k in self._abandoned:  # threads stuck in hung calls: recycle the host
+                self._recycle(k)
         finally:
             report.stop_seconds = time.monotonic() - t_start
             self.closed = report

@@ -106,7 +106,7 @@ def _host_main(fd: int) -> None:
 
     conn.send(("hello", "", os.getpid()))
     try:
-        Engine(conn.send, ack=True, freeze_gc=True, attach=attach).run(get)
+        Engine(conn.send, ack=True, freeze_gc=True, attach=attach, post=inbox.put).run(get)
     except (BrokenPipeError, EOFError, OSError):
         pass  # the master is gone: nothing left to serve
 
@@ -356,6 +356,9 @@ class _LocalSession(HostedSession):
     def _reclaim(self, k: int) -> None:
         if not self.hosts[k].dead:
             self.hosts[k].kill()  # replaced when the next job opens
+
+    def _recycle(self, k: int) -> None:
+        self.hosts[k].kill()  # its stuck threads die with it; replaced when the next job opens
 
     def close(self, grace: float = 2.0) -> CloseReport:
         if self.closed is None:

@@ -145,7 +145,7 @@ class _Host:
         except Exception:  # optional: only limits BLAS threads
             pass
         self._loop = asyncio.get_running_loop()
-        self._engine = engine = Engine(self._send, ack=True)
+        self._engine = engine = Engine(self._send, ack=True, post=self._inbox.put)
         self._thread = threading.Thread(
             target=engine.run, args=(self._get,), name="codedcomp-ray-engine", daemon=True
         )
@@ -197,14 +197,14 @@ class _Host:
             except Exception as e:  # becomes a "crash" of each worker
                 payload = f"could not load the workload: {type(e).__name__}: {e}"
             self._inbox.put(("load", load[1], payload))
-        kind, job_id, tau, key, x_box, data_box, workers = msg
+        kind, job_id, tau, key, x_box, data_box, workers, options = msg
         try:
             x = await x_box[0]
             data = None if data_box is None else await data_box[0]
         except Exception as e:  # the workers cannot run without them: each crashes
             self._inbox.put(("load", key, f"could not fetch the job's input: {_short(e)}"))
             x = data = None
-        self._inbox.put((kind, job_id, tau, key, x, data, workers))
+        self._inbox.put((kind, job_id, tau, key, x, data, workers, options))
         return True
 
     async def command(self, msg: tuple[Any, ...]) -> None:
@@ -590,6 +590,9 @@ class _RaySession(HostedSession):
 
     def _reclaim(self, k: int) -> None:
         self.hosts[k].kill()  # stuck in an f_i, or never armed: killed, replaced later
+
+    def _recycle(self, k: int) -> None:
+        self.hosts[k].kill()  # its stuck threads die with it; replaced when the next job opens
 
     def close(self, grace: float = 2.0) -> CloseReport:
         try:

@@ -32,7 +32,9 @@ class _EngineThread:
         from ..engine import Engine
 
         self.inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
-        self.engine = Engine(lambda msg: out.put((self, msg)), ack=True)  # tagged: who sent it
+        self.engine = Engine(  # messages tagged: who sent them
+            lambda msg: out.put((self, msg)), ack=True, post=self.inbox.put
+        )
         self.thread = threading.Thread(target=self._main, name=name, daemon=True)
         self.thread.start()
 
