@@ -1,20 +1,37 @@
 """codedcomp: coded computing that finishes when enough results are in.
 
 Public API (DESIGN.md): :func:`scheme`, :func:`delay`, :func:`simulate`, :func:`run`.
-Importing codedcomp never imports Ray or PyTorch.
+Importing codedcomp is cheap and never imports Ray or PyTorch: the public names are loaded on
+first use (PEP 562), so the command line can take over Ctrl-C before numpy is imported.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from . import policies as _policies  # noqa: F401 (registers hedge, speculate)
-from .codes.sums import SCHEMES, Scheme, scheme
-from .delays import DELAYS, DelayModel, delay
 from .errors import IllConditionedWarning, NotDecodableError
-from .sim import simulate
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "SCHEMES": "codedcomp.codes.sums",
+    "Scheme": "codedcomp.codes.sums",
+    "scheme": "codedcomp.codes.sums",
+    "DELAYS": "codedcomp.delays",
+    "DelayModel": "codedcomp.delays",
+    "delay": "codedcomp.delays",
+    "simulate": "codedcomp.sim",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'codedcomp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def run(*args: Any, **kwargs: Any) -> Any:

@@ -33,7 +33,20 @@ reproduce.register(app)
 
 
 def main() -> None:
-    app()
+    """Run the CLI: one line and exit 130 on Ctrl-C, whatever command it interrupts."""
+    # typer may vendor click: find its exception base through a public subclass
+    usage = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    try:
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted", highlight=False)
+        raise SystemExit(130) from None
+    except usage as e:  # bad option or argument: click's one message, exit 2
+        e.show()  # type: ignore[attr-defined]
+        raise SystemExit(e.exit_code) from None  # type: ignore[attr-defined]
+    except typer.Exit as e:
+        raise SystemExit(e.exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 __all__ = [

@@ -168,8 +168,20 @@ def register(app: typer.Typer) -> None:
         try:
             with progress_bar(trials * len(objs), "running", not quiet) as advance:
                 report = execute_prepared(prepared, progress=advance)
-        except KeyboardInterrupt:
-            err.print("interrupted: all workers stopped")
+        except KeyboardInterrupt as e:
+            partial = getattr(e, "report", None)
+            done = "" if partial is None else partial.config.get("interrupted_after_trials", "")
+            note = f" after {done} complete trial(s)" if done != "" else ""
+            if partial is not None and json_path is not None:
+                try:
+                    write_json(partial.to_json(), json_path)
+                    note += f", written to {json_path}"
+                except (OSError, ValueError):
+                    pass
+            from ..runtime.backends import shutdown
+
+            shutdown()
+            err.print(f"interrupted{note}: all workers stopped", highlight=False)
             raise typer.Exit(130) from None
         finally:
             from ..runtime.backends import shutdown

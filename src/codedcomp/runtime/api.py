@@ -40,6 +40,7 @@ from ..errors import NotDecodableError, check
 from ..rng import root_sequence, substream, trial_sequence
 from ..sim.oneshot import latency_stats, sample_delays, simulate_one
 from ..workloads.base import FunctionList, Workload
+from . import interrupt
 from .backends import Backend
 from .backends import backend as get_backend
 from .faults import draw_faults, parse_faults, place_faults
@@ -370,69 +371,92 @@ def execute_prepared(
     ]
     ref_notes: list[str] = []
     fixed_exact = _reference(p, p.x, ref_notes) if check_error and p.fixed_x else None
-    for t in range(p.trials):
-        seq = trial_sequence(p.root, t)
-        x_t = p.x if p.fixed_x else p.workload.input(substream(seq, "input"))
-        # the reference F(x) is computed on the master, serially (once if x is fixed)
-        exact = fixed_exact if p.fixed_x or not check_error else _reference(p, x_t, ref_notes)
-        drawn = draw_faults(p.faults, p.workers, substream(seq, "faults"))
-        for k, s in enumerate(p.schemes):
-            policy = s.policy(run_ctx, substream(seq, s.canonical))
-            if predict:  # the simulator on the same delays and stream: the same plan
-                out = simulate_one(s, ctx=sim_ctx, x=X[t], seq=seq)
-                pred_lat[k, t], pred_rec[k, t], pred_work[k][t] = (
-                    out.latency,
-                    out.received,
-                    out.work,
+    try:
+        with interrupt.guard():
+            for t in range(p.trials):
+                interrupt.check()
+                seq = trial_sequence(p.root, t)
+                x_t = p.x if p.fixed_x else p.workload.input(substream(seq, "input"))
+                # the reference F(x) is computed on the master, serially (once if x is fixed)
+                exact = (
+                    fixed_exact if p.fixed_x or not check_error else _reference(p, x_t, ref_notes)
                 )
-            faults = place_faults(p.faults, drawn, policy.planned_tasks())
-            ex = execute(
-                policy,
-                backend=p.backend,
-                workload=p.workload,
-                x=x_t,
-                delays=X[t],
-                tau=p.tau,
-                faults=faults,
-                timeout=p.timeout,
-                workload_key=key,
-                trial=t,
-                task_timeout=p.task_timeout,
-            )
-            lat = pred_lat[k, t]
-            ex.trace.predicted = {
-                "latency": float(lat) if np.isfinite(lat) else None,
-                "received": int(pred_rec[k, t]),
-            }
-            book = per[k]
-            book["values"].append(ex.value)
-            book["lat"].append(ex.latency)
-            book["rec"].append(ex.trace.received)
-            book["err"].append(ex.error)
-            book["rel"].append(
-                relative_error(ex.value, exact)
-                if ex.value is not None and exact is not None
-                else np.nan
-            )
-            book["traces"].append(ex.trace)
-            if progress:
-                progress(1)
+                drawn = draw_faults(p.faults, p.workers, substream(seq, "faults"))
+                for k, s in enumerate(p.schemes):
+                    policy = s.policy(run_ctx, substream(seq, s.canonical))
+                    if predict:  # the simulator on the same delays and stream: the same plan
+                        out = simulate_one(s, ctx=sim_ctx, x=X[t], seq=seq)
+                        pred_lat[k, t], pred_rec[k, t], pred_work[k][t] = (
+                            out.latency,
+                            out.received,
+                            out.work,
+                        )
+                    faults = place_faults(p.faults, drawn, policy.planned_tasks())
+                    ex = execute(
+                        policy,
+                        backend=p.backend,
+                        workload=p.workload,
+                        x=x_t,
+                        delays=X[t],
+                        tau=p.tau,
+                        faults=faults,
+                        timeout=p.timeout,
+                        workload_key=key,
+                        trial=t,
+                        task_timeout=p.task_timeout,
+                    )
+                    lat = pred_lat[k, t]
+                    ex.trace.predicted = {
+                        "latency": float(lat) if np.isfinite(lat) else None,
+                        "received": int(pred_rec[k, t]),
+                    }
+                    book = per[k]
+                    book["values"].append(ex.value)
+                    book["lat"].append(ex.latency)
+                    book["rec"].append(ex.trace.received)
+                    book["err"].append(ex.error)
+                    book["rel"].append(
+                        relative_error(ex.value, exact)
+                        if ex.value is not None and exact is not None
+                        else np.nan
+                    )
+                    book["traces"].append(ex.trace)
+                    if progress:
+                        progress(1)
+    except KeyboardInterrupt as e:  # the trials done so far travel with the interrupt
+        e.report = _report(p, per, pred_lat, pred_rec, pred_work, ref_notes)  # type: ignore[attr-defined]
+        raise
+    return _report(p, per, pred_lat, pred_rec, pred_work, ref_notes)
+
+
+def _report(
+    p: Prepared,
+    per: list[dict[str, list[Any]]],
+    pred_lat: np.ndarray,
+    pred_rec: np.ndarray,
+    pred_work: list[list[Work | None]],
+    ref_notes: list[str],
+) -> RunReport:
+    """The report of the trials done so far (all of them, or those before an interrupt)."""
     results = [
         RunResult(
             scheme=s.label,
             values=b["values"],
             latencies=np.array(b["lat"], dtype=float),
-            predicted=pred_lat[k],
-            predicted_received=pred_rec[k],
+            predicted=pred_lat[k, : len(b["lat"])],
+            predicted_received=pred_rec[k, : len(b["lat"])],
             received=np.array(b["rec"], dtype=np.int64),
             errors=b["err"],
             relative_errors=np.array(b["rel"], dtype=float),
             traces=b["traces"],
-            predicted_work=pred_work[k],
+            predicted_work=pred_work[k][: len(b["lat"])],
         )
         for k, (s, b) in enumerate(zip(p.schemes, per, strict=True))
     ]
     config = dict(p.config)
+    done = min(len(b["lat"]) for b in per)
+    if done < p.trials:
+        config["interrupted_after_trials"] = done
     if ref_notes:
         config["reference"] = sorted(set(ref_notes))[:3]
     return RunReport(config, results)

@@ -58,6 +58,7 @@ from ..core.tasks import Actions, Event
 from ..core.work import Work
 from ..errors import NotDecodableError
 from ..workloads.base import Workload
+from . import interrupt
 from .backends.base import Backend, Fault, JobSpec, Session
 from .trace import Trace, WorkerTrace
 
@@ -213,6 +214,7 @@ def default_task_timeout(tau: float, cost: float, timeout: float) -> float:
 READY_BUDGET = 0.001  # seconds: a ``ready`` check slower than this paces the next ones
 PACE = 2.0  # after a slow failed check, wait as long again: at most half the time checking
 RECEIVER_TICK = 0.005  # seconds: how often the receiver thread looks at its stop flag
+MAX_WAIT = 0.2  # seconds: the longest the master waits before looking for a swallowed Ctrl-C
 SWITCH_INTERVAL = 0.0005  # seconds: GIL hand-over while a job runs (prompt arrival stamps)
 
 Batch = tuple[float, list[Event]]  # (arrival instant, events)
@@ -388,6 +390,7 @@ def execute(
         source.start()
         t_end = t0 + timeout
         while True:
+            interrupt.check()  # a Ctrl-C that Python swallowed is raised again
             now = time.monotonic()
             if unchecked and now >= check_at:
                 unchecked = False
@@ -412,7 +415,7 @@ def execute(
                 wait = min(wait, t0 + wake - now)
             if unchecked:
                 wait = min(wait, check_at - now)
-            for arrived, events in source.poll(wait):
+            for arrived, events in source.poll(min(wait, MAX_WAIT)):
                 rel = arrived - t0
                 for ev in events:  # every event in hand goes to the books and the policy first
                     fed_before = len(job.fed)

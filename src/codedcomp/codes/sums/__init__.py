@@ -1,9 +1,13 @@
 """Codes for F(x) = Σ f_i(x) (papers 000 and 001), named by spec strings.
 
-``one``, ``uncoded``, ``rep:r=``, ``bcc:d=``, ``lt:r=[,c=,delta=,me=]``, ``sr:d=[,k=]``, ``ideal``.
+``one``, ``uncoded``, ``rep:r=``, ``bcc:d=``, ``lt:r=[,c=,delta=,me=]``, ``sr:d=[,k=]``, ``ideal``;
+and the copy policies of :mod:`codedcomp.policies`: ``hedge:after=[,copies=]``,
+``speculate:[quantile=,multiplier=,interval=,min_runtime=]``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ...specs import Param, Registry
 from .base import CoverDecoder, Decoder, Plan, Scheme, block_starts, plan_from_lists
@@ -72,3 +76,39 @@ __all__ = [
     "plan_from_lists",
     "scheme",
 ]
+
+
+# The policies practitioners use instead of codes are scheme specs too (codedcomp.policies builds
+# on this package, so its classes are imported when first built: no import cycle).
+def _hedge(**kwargs: Any) -> Scheme:
+    from ...policies.hedge import Hedge
+
+    return Hedge(**kwargs)
+
+
+def _speculate(**kwargs: Any) -> Scheme:
+    from ...policies.speculate import Speculate
+
+    return Speculate(**kwargs)
+
+
+SCHEMES.register(
+    "hedge",
+    _hedge,
+    (
+        Param("after", str, help="pXX (percentile of one task's time) or seconds"),
+        Param("copies", int, default=2, low=2, help="launches per task, the original too"),
+    ),
+    summary="hedged requests: a further copy of a task still running after a delay",
+)
+SCHEMES.register(
+    "speculate",
+    _speculate,
+    (
+        Param("quantile", float, default=0.9, low=0, low_open=True, high=1),
+        Param("multiplier", float, default=3.0, low=1),
+        Param("interval", float, default=0.1, low=0, low_open=True),
+        Param("min_runtime", float, default=0.1, low=0),
+    ),
+    summary="Spark's speculative execution: copy tasks slower than multiplier x the median",
+)
