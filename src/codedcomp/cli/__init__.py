@@ -35,7 +35,9 @@ reproduce.register(app)
 def main() -> None:
     """Run the CLI: one line and exit 130 on Ctrl-C, whatever command it interrupts."""
     # typer may vendor click: find its exception base through a public subclass
-    usage = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    usage: type[Exception] = next(
+        c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+    )
     try:
         code = app(standalone_mode=False)
     except (KeyboardInterrupt, typer.Abort):
@@ -43,7 +45,7 @@ def main() -> None:
         raise SystemExit(130) from None
     except usage as e:  # bad option or argument: click's one message, exit 2
         e.show()  # type: ignore[attr-defined]
-        raise SystemExit(e.exit_code) from None  # type: ignore[attr-defined]
+        raise SystemExit(getattr(e, "exit_code", 2)) from None
     except typer.Exit as e:
         raise SystemExit(e.exit_code) from None
     raise SystemExit(code if isinstance(code, int) else 0)
