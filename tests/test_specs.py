@@ -33,7 +33,7 @@ def test_bad_scheme_specs_name_the_constraint(spec: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("exp:rate=-1", r"delay 'exp': rate=-1 must be a number > 0"),
+        ("exp:rate=-1", r"delay 'exp': rate=-1 must be a number >= 1e-12 and <= 1e12"),
         ("exp", r"delay 'exp': missing rate"),
         ("pareto:scale=1", r"missing shape"),
         ("weibull:k=1", r"unknown delay 'weibull'; valid: exp, none, pareto, shifted-exp, trace"),
@@ -71,3 +71,29 @@ def test_every_design_scheme_spec_for_sums_parses() -> None:
         "ideal",
     ]:
         assert codedcomp.scheme(spec).label == spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("sr:d=4,", r"empty item in 'sr:d=4,'"),
+        ("sr:", r"nothing after ':'"),
+        ("sr:d=4,,k=2", r"empty item"),
+        ("sr:d= 4", r"no spaces in a spec"),
+        ("sr:d=１２", r"d='１２' must be an integer >= 1"),
+        ("sr:d=1_0", r"d='1_0' must be an integer >= 1"),
+        (
+            "lt:me=1000000000000000000000000000000",
+            r"me=1000000000000000000000000000000 must be an integer >= 1 and <= 1e12",
+        ),
+        ("lt:c=inf", r"c='inf' must be a number > 0"),
+    ],
+)
+def test_specs_are_parsed_strictly(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        codedcomp.scheme(spec)
+    assert "\n" not in str(info.value)
+
+
+def test_surrounding_whitespace_and_plus_signs_are_the_same_spec() -> None:
+    assert codedcomp.scheme(" sr:d=4 ").canonical == codedcomp.scheme("sr:d=+4").canonical

@@ -9,6 +9,7 @@ the keys, the types and the ranges, and fails with one line that lists what is v
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -16,6 +17,9 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 _REQUIRED = object()
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+MAX_INT = 10**12  # integer parameters beyond this overflow numpy's int64 arithmetic somewhere
 
 
 @dataclass(frozen=True)
@@ -34,24 +38,39 @@ class Param:
     def required(self) -> bool:
         return self.default is _REQUIRED
 
+    @property
+    def upper(self) -> float | None:
+        """The upper bound: declared, else :data:`MAX_INT` for integers."""
+        if self.high is None and self.kind is int:
+            return MAX_INT
+        return self.high
+
     def constraint(self) -> str:
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.low_open else '>='} {_fmt(self.low)}")
-        if self.high is not None:
-            parts.append(f"<= {_fmt(self.high)}")
+        if self.upper is not None:
+            parts.append(f"<= {_fmt(self.upper)}")
         kind = {int: "an integer", float: "a number", str: "a string"}[self.kind]
         return kind + (" " + " and ".join(parts) if parts else "")
 
     def convert(self, owner: str, text: str) -> Any:
+        """``text`` as this parameter's kind: ASCII digits only (no ``1_0``, no full-width
+        digits), floats finite."""
         try:
             if self.kind is int:
+                if not _INT.fullmatch(text):
+                    raise ValueError
                 value: Any = int(text)
             elif self.kind is float:
+                if not _FLOAT.fullmatch(text):
+                    raise ValueError
                 value = float(text)
                 if not math.isfinite(value):
                     raise ValueError
             else:
+                if not text.isprintable() or not text:
+                    raise ValueError
                 value = text
         except ValueError:
             raise ValueError(f"{owner}: {self.name}={text!r} must be {self.constraint()}") from None
@@ -63,12 +82,14 @@ class Param:
             return
         bad = (
             self.low is not None and (value <= self.low if self.low_open else value < self.low)
-        ) or (self.high is not None and value > self.high)
+        ) or (self.upper is not None and value > self.upper)
         if bad:
             raise ValueError(f"{owner}: {self.name}={_fmt(value)} must be {self.constraint()}")
 
 
 def _fmt(x: Any) -> str:
+    if x == MAX_INT:
+        return "1e12"
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
@@ -105,11 +126,16 @@ class Registry(Generic[T]):
         return sorted(self.entries)
 
     def parse_args(self, spec: str) -> tuple[Entry[T], dict[str, Any]]:
-        """Split and validate ``spec``; return its entry and keyword arguments."""
+        """Split and validate ``spec`` strictly; return its entry and keyword arguments.
+
+        The grammar is ``name`` or ``name:key=value,key=value`` with no spaces, no empty items
+        and no trailing ``:`` or ``,`` (``trace:PATH`` takes the rest verbatim); surrounding
+        whitespace of the whole spec is ignored.  Anything else fails with one line.
+        """
         if not isinstance(spec, str) or not spec.strip():
             raise ValueError(f"empty {self.kind} spec; valid: {', '.join(self.names())}")
         spec = spec.strip()
-        name, _, rest = spec.partition(":")
+        name, colon, rest = spec.partition(":")
         entry = self.entries.get(name)
         if entry is None:
             raise ValueError(f"unknown {self.kind} {name!r}; valid: {', '.join(self.names())}")
@@ -123,16 +149,21 @@ class Registry(Generic[T]):
         valid = {p.name: p for p in entry.params}
         keys = ", ".join(valid) if valid else "(none)"
         kwargs: dict[str, Any] = {}
-        for item in filter(None, (s.strip() for s in rest.split(","))) if rest else ():
+        if colon and not rest:
+            raise ValueError(f"{owner}: nothing after ':' (write {name} or {name}:key=value)")
+        for item in rest.split(",") if rest else ():
+            if not item:
+                raise ValueError(f"{owner}: empty item in {spec!r} (a stray ',')")
+            if item != item.strip() or " " in item:
+                raise ValueError(f"{owner}: no spaces in a spec: {item!r}")
             key, eq, text = item.partition("=")
-            key = key.strip()
             if key not in valid:
                 raise ValueError(f"{owner}: unknown key {key!r}; valid keys: {keys}")
-            if not eq or not text.strip():
+            if not eq or not text:
                 raise ValueError(f"{owner}: key {key!r} needs a value ({key}=...)")
             if key in kwargs:
                 raise ValueError(f"{owner}: key {key!r} given twice")
-            kwargs[key] = valid[key].convert(owner, text.strip())
+            kwargs[key] = valid[key].convert(owner, text)
         for p in entry.params:
             if p.name not in kwargs:
                 if p.required:

@@ -80,7 +80,7 @@ def test_a_copy_refers_to_its_original() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("lt", "lt:r=1"), ("sr:d=4", "sr:d=4,"), ("lt:c=0.03", "lt"), ("rep", "rep:r=2")],
+    [("lt", "lt:r=1"), ("sr:d=4", "sr:d=+4"), ("lt:c=0.03", "lt"), ("rep", "rep:r=2")],
 )
 def test_streams_are_named_by_the_canonical_spec(a: str, b: str) -> None:
     sa, sb = codedcomp.scheme(a), codedcomp.scheme(b)

@@ -43,8 +43,12 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", highlight=False)
         raise SystemExit(130) from None
-    except usage as e:  # bad option or argument: click's one message, exit 2
-        e.show()  # type: ignore[attr-defined]
+    except usage as e:  # bad option or argument: click's message on one line, exit 2
+        if type(e).__name__ == "NoArgsIsHelpError":
+            e.show()  # type: ignore[attr-defined]
+        else:
+            message = " ".join(e.format_message().split())  # type: ignore[attr-defined]
+            err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise SystemExit(getattr(e, "exit_code", 2)) from None
     except typer.Exit as e:
         raise SystemExit(e.exit_code) from None

@@ -8,6 +8,8 @@ results to decode exits 3.  No traceback reaches the user for those.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,15 +56,33 @@ def user_errors() -> Iterator[None]:
         fail(str(e), 2)
 
 
-def write_json(doc: dict[str, Any], path: str | None) -> None:
+def write_json(doc: dict[str, Any], path: str | Path | None) -> None:
+    """Write ``doc`` as JSON (``-``: stdout).  Non-finite numbers become ``null`` (JSON has no
+    infinity); a failed write is one line (exit 2), never a traceback."""
     if path is None:
         return
-    text = json.dumps(doc, indent=2, default=_json_default)
-    if path == "-":
+    text = json.dumps(_finite(doc), indent=2, default=_json_default, allow_nan=False)
+    if str(path) == "-":
         sys.stdout.write(text + "\n")
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text + "\n")
+        return
+    out = Path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
+    except OSError as e:
+        raise ValueError(f"--json {path}: could not write ({e.strerror or e})") from None
+
+
+def _finite(o: Any) -> Any:
+    if isinstance(o, float | np.floating):
+        return float(o) if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _finite(o.tolist())
+    return o
 
 
 def _json_default(o: Any) -> Any:
@@ -135,3 +155,56 @@ def stats_table(
         ]
         table.add_row(*cells)
     return table
+
+
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
+def output_path(
+    option: str, value: str | Path | None, *, plot: bool = False, directory: bool = False
+) -> Path | None:
+    """Check an output path **before any work**; the path that will really be written.
+
+    One line (``ValueError``) for: an empty path, an existing directory where a file is asked
+    (or a file where a directory is), a path under a file, a device or other non-regular file
+    (``/dev/full``), a place this user cannot write, an unsupported plot format.  A plot
+    without a suffix gets ``.png`` (and the message says so).  Nothing is created here.
+    """
+    if value is None:
+        return None
+    text = str(value)
+    if not text.strip():
+        raise ValueError(f"{option}: empty path")
+    path = Path(text).expanduser()
+    if directory:
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{option} {text}: exists and is not a directory")
+    else:
+        if path.is_dir():
+            raise ValueError(f"{option} {text}: is a directory; give a file name inside it")
+        if plot:
+            if not path.suffix:
+                path = path.with_suffix(".png")
+            elif path.suffix.lower() not in PLOT_SUFFIXES:
+                raise ValueError(
+                    f"{option} {text}: unsupported plot format {path.suffix!r}; use one of "
+                    f"{', '.join(PLOT_SUFFIXES)}"
+                )
+        if path.exists():
+            if not path.is_file():
+                raise ValueError(f"{option} {text}: not a regular file (a device or a socket)")
+            if not os.access(path, os.W_OK):
+                raise ValueError(f"{option} {text}: not writable by this user")
+            return path
+    # the nearest existing ancestor must be a directory this user can write into
+    parent = path if directory else path.parent
+    probe = parent
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"{option} {text}: {probe} is a file, not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {text}: cannot create files under {probe} (permission)")
+    return path

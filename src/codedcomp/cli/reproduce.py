@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .common import err, fail, progress_bar, user_errors, write_json
+from .common import err, fail, output_path, progress_bar, user_errors, write_json
 
 
 def register(app: typer.Typer) -> None:
@@ -79,6 +79,9 @@ def register(app: typer.Typer) -> None:
             return
         with user_errors():
             get(name)
+        with user_errors():
+            out = output_path("--out", out, directory=True)
+            json_out = None if json_path in (None, "-") else output_path("--json", json_path)
         if out is None:
             fail(f"reproduce: --out DIR is required (where {name}'s files go)")
             return
@@ -102,4 +105,5 @@ def register(app: typer.Typer) -> None:
                 mark = "[green]reproduced[/]" if c.holds else "[bold red]NOT reproduced[/]"
                 con.print(f"  {mark}: {escape(c.text)}", highlight=False, soft_wrap=True)
             err.print(f"files: {', '.join(summary.files)}", highlight=False)
-        write_json(doc, json_path)
+        with user_errors():
+            write_json(doc, "-" if json_path == "-" else json_out)

@@ -21,11 +21,13 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from ..errors import MAX_M, check_number
 from .common import (
     WORK_COLUMNS,
     JsonOpt,
     SeedOpt,
     err,
+    output_path,
     progress_bar,
     stats_table,
     user_errors,
@@ -136,6 +138,11 @@ def register(app: typer.Typer) -> None:
                 cli_fail(f"--ray-address needs --backend ray, not --backend {backend}")
             backend = f"ray:address={ray_address}"
         with user_errors():
+            json_out = None if json_path == "-" else output_path("--json", json_path)
+            plot = output_path("--plot", plot, plot=True)
+            plot_work = output_path("--plot-work", plot_work, plot=True)
+            trace_out = output_path("--trace-out", trace_out)
+            check_number("run", "workers", workers, low=1, high=MAX_M, integer=True)
             from ..codes.sums import scheme as make_scheme
             from ..delays import delay as make_delay
             from ..runtime.faults import parse_faults
@@ -174,9 +181,9 @@ def register(app: typer.Typer) -> None:
             note = f" after {done} complete trial(s)" if done != "" else ""
             if partial is not None and json_path is not None:
                 try:
-                    write_json(partial.to_json(), json_path)
+                    write_json(partial.to_json(), json_out if json_path != "-" else "-")
                     note += f", written to {json_path}"
-                except (OSError, ValueError):
+                except ValueError:
                     pass
             from ..runtime.backends import shutdown
 
@@ -201,35 +208,30 @@ def register(app: typer.Typer) -> None:
                 ],
             )
         )
-        write_json(doc, json_path)
-        if trace_out is not None:
-            report.write_traces(str(trace_out))
-            err.print(f"traces: {trace_out}")
-        if plot is not None:
-            from ..sim.plot import tail_plot
+        for r in doc["results"]:
+            if r.get("machine_bound"):
+                err.print(f"note: {r['machine_bound']}", highlight=False, soft_wrap=True)
+        title = f"{workload[0]}: m={prepared.m}, P={prepared.workers}, τ={tau}, {delay}"
+        with user_errors():
+            write_json(doc, json_out if json_path != "-" else "-")
+            if trace_out is not None:
+                report.write_traces(str(trace_out))
+                err.print(f"traces: {trace_out}")
+            if plot is not None:
+                from ..sim.plot import tail_plot
 
-            curves: dict[str, np.ndarray] = {}
-            for r in report.results:
-                curves[r.scheme] = r.latencies
-                if np.isfinite(r.predicted).any():
-                    curves[f"{r.scheme} (predicted)"] = r.predicted
-            out = tail_plot(
-                curves,
-                plot,
-                title=f"{workload[0]}: m={prepared.m}, P={prepared.workers}, τ={tau}, {delay}",
-                xlabel="latency t (s)",
-            )
-            err.print(f"plot: {out}")
-        if plot_work is not None:
-            from ..sim.plot import work_plot
+                curves: dict[str, np.ndarray] = {}
+                for r in report.results:
+                    curves[r.scheme] = r.latencies
+                    if np.isfinite(r.predicted).any():
+                        curves[f"{r.scheme} (predicted)"] = r.predicted
+                out = tail_plot(curves, plot, title=title, xlabel="latency t (s)")
+                err.print(f"plot: {out}")
+            if plot_work is not None:
+                from ..sim.plot import work_plot
 
-            out = work_plot(
-                doc["results"],
-                plot_work,
-                title=f"{workload[0]}: m={prepared.m}, P={prepared.workers}, τ={tau}, {delay}",
-                xlabel="latency p99 (s)",
-            )
-            err.print(f"work plot: {out}")
+                out = work_plot(doc["results"], plot_work, title=title, xlabel="latency p99 (s)")
+                err.print(f"work plot: {out}")
         msg = report.first_error()
         if msg is not None:
             cli_fail(msg, 3)

@@ -13,6 +13,7 @@ from .common import (
     SeedOpt,
     console,
     err,
+    output_path,
     progress_bar,
     stats_table,
     user_errors,
@@ -69,6 +70,9 @@ def register(app: typer.Typer) -> None:
         from ..sim.plot import tail_plot, work_plot
 
         with user_errors():
+            json_out = None if json_path == "-" else output_path("--json", json_path)
+            plot = output_path("--plot", plot, plot=True)
+            plot_work = output_path("--plot-work", plot_work, plot=True)
             objs = [make_scheme(s) for s in schemes]
             make_delay(delay)
             if service is not None:
@@ -95,10 +99,11 @@ def register(app: typer.Typer) -> None:
                     WORK_COLUMNS,
                 )
             )
-        write_json(doc, json_path)
-        if plot is not None:
-            out = tail_plot({r.scheme: r.latency for r in res.results}, plot, title=title)
-            err.print(f"plot: {out}")
-        if plot_work is not None:
-            out = work_plot(doc["results"], plot_work, title=title)
-            err.print(f"work plot: {out}")
+        with user_errors():
+            write_json(doc, json_out if json_path != "-" else "-")
+            if plot is not None:
+                out = tail_plot({r.scheme: r.latency for r in res.results}, plot, title=title)
+                err.print(f"plot: {out}")
+            if plot_work is not None:
+                out = work_plot(doc["results"], plot_work, title=title)
+                err.print(f"work plot: {out}")

@@ -1,4 +1,8 @@
-"""Delay and straggler models, named by spec strings (``exp:rate=0.2``, ``trace:PATH``, ...)."""
+"""Delay and straggler models, named by spec strings (``exp:rate=0.2``, ``trace:PATH``, ...).
+
+Parameters are bounded so that every draw is a finite number of seconds (``exp:rate=1e-320``
+would make every delay infinite): rates and scales in [1e-12, 1e12], Pareto shapes >= 0.1.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +18,19 @@ DELAYS: Registry[DelayModel] = Registry("delay")
 DELAYS.register(
     "exp",
     ExpDelay,
-    (Param("rate", float, low=0, low_open=True),),
+    (Param("rate", float, low=1e-12, high=1e12),),
     summary="X ~ Exp(rate), mean 1/rate",
 )
 DELAYS.register(
     "pareto",
     ParetoDelay,
-    (Param("scale", float, low=0, low_open=True), Param("shape", float, low=0, low_open=True)),
+    (Param("scale", float, low=1e-12, high=1e12), Param("shape", float, low=0.1, high=1e6)),
     summary="X ~ Pareto(scale, shape), P(X>t) = (scale/t)^shape",
 )
 DELAYS.register(
     "shifted-exp",
     ShiftedExpDelay,
-    (Param("shift", float, low=0), Param("rate", float, low=0, low_open=True)),
+    (Param("shift", float, low=0, high=1e12), Param("rate", float, low=1e-12, high=1e12)),
     summary="X = shift + Exp(rate)",
 )
 DELAYS.register("trace", TraceDelay, positional="path", summary="recorded delays from CSV/JSON")

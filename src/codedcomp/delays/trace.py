@@ -26,39 +26,96 @@ import numpy as np
 from .base import DelayModel
 
 
+class _Bad(ValueError):
+    """What is wrong with a trace, without the file name (added by the reader)."""
+
+
+def _number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _Bad(f"{where} is {json.dumps(v)[:40]}, not a number")
+    return float(v)
+
+
+def _row(values: Any, where: str) -> list[float]:
+    if not isinstance(values, list):
+        raise _Bad(f"{where} is {type(values).__name__}, not a list of delays")
+    return [_number(v, f"{where}[{i}]") for i, v in enumerate(values)]
+
+
 def _rows_from_json(doc: Any) -> list[list[float]]:
     if isinstance(doc, dict):
         if "delays" in doc:
             return _rows_from_json(doc["delays"])
         if "trials" in doc:
+            trials = doc["trials"]
+            if not isinstance(trials, list):
+                raise _Bad("'trials' is not a list of traces")
             rows = []
-            for trial in doc["trials"]:
-                rows.append([float(w["injected_delay"]) for w in trial["workers"]])
+            for t, trial in enumerate(trials):
+                workers = trial.get("workers") if isinstance(trial, dict) else None
+                if not isinstance(workers, list):
+                    raise _Bad(f"trials[{t}] has no 'workers' list")
+                rows.append(
+                    [
+                        _number(
+                            w.get("injected_delay") if isinstance(w, dict) else w,
+                            f"trials[{t}].workers[{j}].injected_delay",
+                        )
+                        for j, w in enumerate(workers)
+                    ]
+                )
             return rows
-        raise ValueError("trace JSON: expected a list, {'delays': ...} or {'trials': ...}")
-    if isinstance(doc, list) and doc and all(isinstance(v, (int, float)) for v in doc):
-        return [[float(v) for v in doc]]
+        raise _Bad("expected a list of delays, a list of lists, {'delays': ...} or {'trials': ...}")
+    if isinstance(doc, list) and doc and not any(isinstance(v, list) for v in doc):
+        return [_row(doc, "delays")]
     if isinstance(doc, list):
-        return [[float(v) for v in row] for row in doc]
-    raise ValueError("trace JSON: expected a list of delays")
+        return [_row(row, f"row {i}") for i, row in enumerate(doc)]
+    raise _Bad(f"expected a list of delays, got {type(doc).__name__}")
 
 
-def _rows_from_csv(path: Path) -> list[list[float]]:
+def _rows_from_csv(text: str) -> list[list[float]]:
     rows: list[list[float]] = []
-    with path.open(newline="") as fh:
-        for i, raw in enumerate(csv.reader(fh)):
-            cells = [c.strip() for c in raw if c.strip()]
-            if not cells:
-                continue
-            try:
-                rows.append([float(c) for c in cells])
-            except ValueError:
-                if i == 0:
-                    continue  # header
-                raise ValueError(f"trace {path}: row {i + 1} is not numeric") from None
+    for i, raw in enumerate(csv.reader(text.splitlines())):
+        cells = [c.strip() for c in raw if c.strip()]
+        if not cells:
+            continue
+        try:
+            rows.append([float(c) for c in cells])
+        except ValueError:
+            if i == 0:
+                continue  # header
+            raise _Bad(f"row {i + 1} is not numeric") from None
     if rows and all(len(r) == 1 for r in rows):
         rows = [[r[0] for r in rows]]
     return rows
+
+
+def read_rows(path: str) -> list[list[float]]:
+    """Rows of delays from a trace file; one line naming the file and the problem otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"trace {path}: is a directory, not a trace file")
+    if not p.is_file():
+        raise ValueError(f"trace {path}: no such file")
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise ValueError(f"trace {path}: cannot read ({e.strerror or e})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"trace {path}: not a text file (CSV or JSON expected)") from None
+    head = text.lstrip()[:1]
+    try:
+        if p.suffix.lower() == ".json" or head in ("{", "["):
+            try:
+                doc = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise _Bad(f"broken JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+            return _rows_from_json(doc)
+        return _rows_from_csv(text)
+    except _Bad as e:
+        raise ValueError(f"trace {path}: {e}") from None
 
 
 class TraceDelay(DelayModel):
@@ -68,14 +125,7 @@ class TraceDelay(DelayModel):
         if rows is None:
             if path is None:
                 raise ValueError("trace: give a PATH (trace:PATH) or rows")
-            p = Path(path)
-            if not p.is_file():
-                raise ValueError(f"trace: no such file {path!r}")
-            head = p.read_text()[:64].lstrip()
-            if p.suffix.lower() == ".json" or head[:1] in ("{", "["):
-                rows = _rows_from_json(json.loads(p.read_text()))
-            else:
-                rows = _rows_from_csv(p)
+            rows = read_rows(path)
         if not rows or not all(rows):
             raise ValueError(f"trace {path or ''}: holds no delays".replace("  ", " "))
         arrays = [np.asarray(r, dtype=float) for r in rows]

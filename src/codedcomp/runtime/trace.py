@@ -89,8 +89,11 @@ def traces_doc(traces: list[Trace], config: dict[str, Any]) -> dict[str, Any]:
 
 def write_traces(traces: list[Trace], path: str | Path, config: dict[str, Any]) -> Path:
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(traces_doc(traces, config), indent=1, default=_default) + "\n")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(traces_doc(traces, config), indent=1, default=_default) + "\n")
+    except OSError as e:
+        raise ValueError(f"traces {out}: could not write ({e.strerror or e})") from None
     return out
 
 

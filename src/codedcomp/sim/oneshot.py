@@ -39,7 +39,7 @@ from ..core.context import JobContext
 from ..core.work import Work, summarize, work_at
 from ..delays import DelayModel
 from ..delays import delay as make_delay
-from ..errors import check
+from ..errors import check, check_memory, check_seed, check_sizes
 from ..rng import root_sequence, substream, trial_sequence
 from .des import Outcome, Service, simulate_job
 
@@ -160,22 +160,39 @@ def simulate_one(
 
 
 def _validate_common(m: int, tau: float, trials: int, workers: int) -> None:
-    check("simulate", "m", m, isinstance(m, (int, np.integer)) and m >= 1, "an integer >= 1")
-    check("simulate", "tau", tau, np.isfinite(tau) and tau >= 0, "a finite number >= 0")
-    check(
-        "simulate",
-        "trials",
-        trials,
-        isinstance(trials, (int, np.integer)) and trials >= 1,
-        "an integer >= 1",
-    )
-    check(
-        "simulate",
-        "workers",
-        workers,
-        isinstance(workers, (int, np.integer)) and 1 <= workers <= m,
-        f"an integer in [1, m={m}]",
-    )
+    check_sizes("simulate", m=m, workers=workers, tau=tau, trials=trials)
+
+
+CHUNK_VALUES = 2_000_000  # delays per vectorised call: progress shown, temporaries bounded
+
+
+def _fast_in_chunks(
+    s: Scheme,
+    x: np.ndarray,
+    tau: float,
+    m: int,
+    seqs: Sequence[np.random.SeedSequence],
+    work: list[Work | None],
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``s.fast_latency`` over blocks of trials (the same numbers: every trial has its own
+    stream), reporting progress after each block; ``None`` if ``s`` has no shortcut."""
+    trials, workers = x.shape
+    step = max(1, CHUNK_VALUES // max(workers, 1))
+    lat_parts, rec_parts = [], []
+    for a in range(0, trials, step):
+        b = min(trials, a + step)
+        part: list[Work | None] = [None] * (b - a)
+        rngs = [substream(q, s.canonical) for q in seqs[a:b]]
+        fast = s.fast_latency(x[a:b], tau, m, rngs, work=part)
+        if fast is None:
+            return None
+        lat_parts.append(np.asarray(fast[0], float))
+        rec_parts.append(np.asarray(fast[1]))
+        work[a:b] = part
+        if progress:
+            progress(b - a)
+    return np.concatenate(lat_parts), np.concatenate(rec_parts)
 
 
 def service_for(model: DelayModel | None, seq: np.random.SeedSequence) -> Service | None:
@@ -208,6 +225,7 @@ def simulate_delays(
     x = np.atleast_2d(np.asarray(x, dtype=float))
     trials, workers = x.shape
     _validate_common(m, tau, trials, workers)
+    check("simulate", "x", "non-finite or negative", bool(np.all(x >= 0)), "delays >= 0")
     check("simulate", "path", path, path in ("auto", "events"), "'auto' or 'events'")
     objs = [make_scheme(s) for s in schemes]
     for s in objs:
@@ -221,16 +239,13 @@ def simulate_delays(
         fast = None
         work: list[Work | None] = [None] * trials
         if not (s.dynamic or service is not None or path == "events"):
-            rngs = [substream(q, s.canonical) for q in seqs]
-            fast = s.fast_latency(x, tau, m, rngs, work=work)
+            fast = _fast_in_chunks(s, x, tau, m, seqs, work, progress)
         if fast is not None:
-            latency, received = np.asarray(fast[0], float), np.asarray(fast[1])
+            latency, received = fast
             for i in np.flatnonzero(np.isfinite(latency)).tolist():
                 if work[i] is None:  # the shortcut left the work to the plan
                     rng = substream(seqs[i], s.canonical)
                     work[i] = _static_trial(s, m=m, tau=tau, x=x[i], rng=rng).work
-            if progress:
-                progress(trials)
         else:
             latency = np.empty(trials)
             received = np.zeros(trials, dtype=np.int64)
@@ -278,6 +293,13 @@ def simulate(
     """
     workers = m if workers is None else workers
     _validate_common(m, tau, trials, workers)
+    check_seed("simulate", seed)
+    check_memory(
+        "simulate",
+        f"{trials} trials × {workers} workers of delays and finish times",
+        32.0 * trials * workers,
+        "use fewer trials",
+    )
     objs = [make_scheme(s) for s in schemes]
     for s in objs:
         s.validate(m, workers)

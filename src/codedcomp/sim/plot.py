@@ -37,9 +37,13 @@ def _save(fig: Any, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=120)
+    except (OSError, ValueError) as e:  # a full disk, a format matplotlib cannot write
+        raise ValueError(f"plot {out}: could not write ({e})".splitlines()[0]) from None
+    finally:
+        plt.close(fig)
     return out
 
 
@@ -89,7 +93,8 @@ def tail_plot(
     if title:
         ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -137,6 +142,7 @@ def work_plot(
             fontsize=7,
         )
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return _save(fig, path)

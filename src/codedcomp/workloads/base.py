@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.values import coerce
+
 
 class Workload(ABC):
     """F(x) = Σ f_i(x) over ``m`` functions; see the module docstring."""
@@ -66,7 +68,22 @@ class FunctionList(Workload):
         return self.x
 
     def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
-        total = np.zeros(())
+        """Σ f_i(x) over ``indices``; every f_i must return a real number or array of one shape
+        (no silent NaN for ``None``, no broadcasting of a scalar against a vector)."""
+        total: np.ndarray | None = None
+        first = -1
         for i in np.asarray(indices, dtype=np.int64):
-            total = total + np.asarray(self.functions[int(i)](x), dtype=float)
-        return np.asarray(total, dtype=float)
+            try:
+                value = coerce(self.functions[int(i)](x), "real")
+            except TypeError as e:
+                raise TypeError(f"f_{int(i)} {e}") from None
+            if total is None:
+                total, first = np.array(value, dtype=float), int(i)
+            elif value.shape != total.shape:
+                raise TypeError(
+                    f"f_{int(i)} returned shape {value.shape}, f_{first} returned "
+                    f"{total.shape}: every f_i must return the same shape"
+                )
+            else:
+                total = total + value
+        return np.zeros(()) if total is None else total
