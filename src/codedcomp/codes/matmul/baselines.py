@@ -6,8 +6,8 @@
   computes block ``w mod (x·y)``, so the copies of a block are ``x·y`` ids apart (reading chosen:
   correlated failures of neighbouring ids hit different blocks).  Decodable once every block
   has arrived at least once: :attr:`threshold` = ``x·y`` results *can* suffice, while
-  :attr:`recovery_threshold` = ``(r − 1)·x·y + 1`` results always do.  The decoder averages the
-  copies in hand (the pseudo-inverse of the one-hot generator).
+  :attr:`recovery_threshold` = ``(x·y − 1)·r + 1`` results always do.  The decoder takes one
+  copy of each block (the lowest worker id in hand): no arithmetic on the values.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ReplicationCode(MatmulCode):
 
     @property
     def recovery_threshold(self) -> int:
-        return (self.r - 1) * self.x * self.y + 1
+        return (self.x * self.y - 1) * self.r + 1
 
     def decodable(self, workers: Iterable[int]) -> bool:
         ids = self._check_ids(workers)
@@ -58,8 +58,12 @@ class ReplicationCode(MatmulCode):
         return f"block(s) {shown}{more} not received from any of their {self.r} worker(s)"
 
     def _weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
-        w, _ = self._outer_weights(ids)
-        return w, 1.0  # one-hot rows: the pseudo-inverse averages copies, cond is 1 per block
+        w = np.zeros((self.x * self.y, len(ids)))
+        for pos, i in enumerate(ids):  # ids are sorted: the lowest id of each block wins
+            t = int(self.block_of[i])
+            if not w[t].any():
+                w[t, pos] = 1.0
+        return w, 1.0
 
 
 class UncodedCode(ReplicationCode):

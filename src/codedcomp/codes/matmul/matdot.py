@@ -155,7 +155,7 @@ class ApproxMatDotCode(MatmulCode):
         self.alpha = phi
         self.beta = phi[:, ::-1].copy()
         # a real product's imaginary part is of the order of the approximation error
-        self.imag_tol = max(1e-6, 100 * self.epsilon)
+        self.imag_tol = min(1.0, max(1e-6, 100 * self.m * self.delta))
 
     @classmethod
     def construction2(
