@@ -64,7 +64,7 @@ def _subsets(rng: np.random.Generator, p: int, k: int, n: int) -> list[np.ndarra
 def _exact_family(name: str, ks: list[int]) -> Callable[[int, str], MatmulCode]:
     def make(k: int, points: str) -> MatmulCode:
         if name == "polynomial":
-            x = int(round(k**0.5))
+            x = round(k**0.5)
             return PolynomialCode(x=x, y=k // x, workers=k + 4, points=points)
         if name == "matdot":
             return MatDotCode(m=(k + 1) // 2, workers=k + 4, points=points)
