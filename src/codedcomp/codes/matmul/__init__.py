@@ -28,7 +28,7 @@ from ...specs import Param, Registry
 from .base import IMAG_TOL, WARN_COND, Layout, MatmulCode
 from .baselines import ReplicationCode, UncodedCode
 from .matdot import ApproxMatDotCode, MatDotCode, float64_floor
-from .optimized import Design, OptimizedCode, alternating_minimization, patterns
+from .optimized import Design, OptimizedCode, alternating_minimization, design_loss, patterns
 from .points import FAMILIES, bit_reversal
 from .polynomial import MDSCode, PolynomialCode
 
@@ -151,6 +151,7 @@ __all__ = [
     "UncodedCode",
     "alternating_minimization",
     "bit_reversal",
+    "design_loss",
     "float64_floor",
     "matmul_scheme",
     "patterns",

@@ -137,6 +137,26 @@ def alternating_minimization(
     )
 
 
+def design_loss(alpha: np.ndarray, beta: np.ndarray, k: int) -> float:
+    """Objective (25) of any encoding (``alpha``, ``beta``: ``P × m``) with optimal decoding
+    weights per pattern: ``Σ_{|S| = k} min_d ‖I − Σ_{i∈S} d_i α^(i) β^(i)ᵀ‖_F²``.
+
+    Complex encodings are scored over the reals by stacking real and imaginary parts (a complex
+    weight on a complex product is two real weights on its real and imaginary parts).
+    """
+    p, m = alpha.shape
+    rows = (alpha[:, :, None] * beta[:, None, :]).reshape(p, m * m)
+    target = np.eye(m).ravel()
+    total = 0.0
+    for s in patterns(p, k):
+        g = rows[s]
+        if np.iscomplexobj(g):
+            g = np.vstack([g.real, g.imag])
+        d, *_ = np.linalg.lstsq(g.T, target, rcond=None)
+        total += float(np.sum((target - g.T @ d) ** 2))
+    return total
+
+
 def _solve(mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(mat, rhs)
