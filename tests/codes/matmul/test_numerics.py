@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codedcomp.codes.matmul import (
     ApproxMatDotCode,
@@ -182,3 +184,23 @@ def test_optimized_code_decodes_to_about_sqrt_loss_and_obeys_theorem_5():
         assert np.linalg.norm(got - C) <= np.sqrt(loss) * 3 * eta**2  # Theorem 5
         assert np.linalg.norm(got - C) / np.linalg.norm(C) < 0.1
     assert MatDotCode(m=3, workers=5).threshold == 5 > code.threshold
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    m=st.integers(2, 4),
+    k_extra=st.integers(0, 2),
+    points=st.sampled_from(["roots", "chebyshev"]),
+    dims=st.tuples(st.integers(1, 7), st.integers(1, 9), st.integers(1, 7)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_eps_matdot_any_m_results_meet_the_promised_relative_error(m, k_extra, points, dims, seed):
+    rng = np.random.default_rng(seed)
+    eps = 10 * float64_floor(m)
+    code = ApproxMatDotCode(m=m, workers=2 * m + 1, epsilon=eps, points=points)
+    A = rng.standard_normal(dims[:2])
+    B = rng.standard_normal(dims[1:])
+    ids = rng.choice(code.workers, m + min(k_extra, m - 2), replace=False)
+    # relative to ‖A‖‖B‖ (the paper's scale, Remark 1): C itself may be tiny by cancellation
+    got = code.decode(products(code, A, B, ids))
+    assert np.linalg.norm(got - A @ B) <= eps * np.linalg.norm(A) * np.linalg.norm(B)
