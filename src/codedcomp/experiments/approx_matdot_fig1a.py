@@ -39,7 +39,7 @@ def configs(quick: bool) -> list[tuple[int, int, int]]:
 
 
 def _run(ctx: Context) -> Summary:
-    iterations, starts = (400, 4) if ctx.quick else (20_000, 16)
+    iterations, starts = (400, 4) if ctx.quick else (100_000, 16)
     s = Summary(
         "approx-matdot-fig1a",
         PAPER,
