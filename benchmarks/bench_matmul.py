@@ -184,7 +184,7 @@ def _timed(fn: Callable[[], Any]) -> float:
 
 def _bench_speed(quick: bool) -> list[dict[str, Any]]:
     n = 1024 if quick else 2048
-    reps = 3 if quick else 7
+    reps = 3 if quick else 11
     rng = np.random.default_rng(SEED)
     A = rng.standard_normal((n, n))
     B = rng.standard_normal((n, n))

@@ -289,8 +289,8 @@ class MatmulCode(ABC):
         else:
             ablk = self._blocks(a, lay.a_blocks, 1)
             bblk = self._blocks(b2, lay.b_blocks, 0)
-        enc_a = lincomb(self.alpha, list(ablk.reshape(ablk.shape[0], -1)))[0]
-        enc_b = lincomb(self.beta, list(bblk.reshape(bblk.shape[0], -1)))[0]
+        enc_a = lincomb(self.alpha, list(ablk.reshape(ablk.shape[0], -1)), stats=False)[0]
+        enc_b = lincomb(self.beta, list(bblk.reshape(bblk.shape[0], -1)), stats=False)[0]
         enc_a = enc_a.reshape(self.workers, *lay.a_blocks[1:])
         enc_b = enc_b.reshape(self.workers, *lay.b_blocks[1:])
         self.layout = lay
@@ -398,7 +398,7 @@ def coefficient_weights(v: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
 
 
 def lincomb(
-    coef: np.ndarray, vecs: Sequence[np.ndarray], *, real_part: bool = False
+    coef: np.ndarray, vecs: Sequence[np.ndarray], *, real_part: bool = False, stats: bool = True
 ) -> tuple[np.ndarray, float, float]:
     """``out[i] = Σ_a coef[i, a] · vecs[a]`` for 1-D ``vecs`` of one length, cache-blocked.
 
@@ -407,7 +407,7 @@ def lincomb(
     Complex arithmetic is done as real GEMMs on ``[Re; Im]`` (OpenBLAS ``zgemm`` on these
     short-and-wide shapes was measured ~1000× slower than the equivalent ``dgemm``).
     ``real_part=True`` stores only the real part.  Returns ``(out, Σ|Re out|², Σ|Im out|²)``
-    (the sums also serve as a finiteness check).
+    (the sums also serve as a finiteness check; ``stats=False`` skips them: both 0).
     """
     p, n = coef.shape
     size = vecs[0].size
@@ -441,11 +441,13 @@ def lincomb(
                     b[a] = v[lo:hi]
             res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
             re = res[:p]
-            re2 += float(np.einsum("ij,ij->", re, re))
+            if stats:
+                re2 += float(np.einsum("ij,ij->", re, re))
             out_re[:, lo:hi] = re
             if cplx:
                 im = res[p:]
-                im2 += float(np.einsum("ij,ij->", im, im))
+                if stats:
+                    im2 += float(np.einsum("ij,ij->", im, im))
                 if out_im is not None:
                     out_im[:, lo:hi] = im
     return out, re2, im2
