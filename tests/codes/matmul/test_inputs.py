@@ -113,6 +113,9 @@ def test_spec_strings_of_design_md():
     ]:
         code = matmul_scheme(spec)
         assert type(code).__name__ == cls and code.threshold == thr and code.label == spec
+    code = ApproxMatDotCode(m=3, workers=6, epsilon=1e-2, points="chebyshev")
+    assert code.canonical == "approx-matdot:m=3,eps=0.01,workers=6,points=chebyshev"
+    assert matmul_scheme(code.canonical).canonical == code.canonical  # round trip
     code = matmul_scheme("matdot:m=4,points=chebyshev", workers=12)
     assert code.workers == 12 and code.points == "chebyshev"
     with pytest.warns(UserWarning, match="below what float64 reaches from m=4 results"):

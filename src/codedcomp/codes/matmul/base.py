@@ -117,7 +117,7 @@ class MatmulCode(ABC):
             return type(self).__name__
         parts = []
         for p in entry.params:
-            value = getattr(self, p.name, p.default)
+            value = self._spec_value(p.name, p.default)
             if p.name == "workers" or value != p.default:
                 parts.append(
                     f"{p.name}={value:g}" if isinstance(value, float) else f"{p.name}={value}"
@@ -126,6 +126,10 @@ class MatmulCode(ABC):
 
     def __repr__(self) -> str:
         return self.label
+
+    def _spec_value(self, name: str, default: Any) -> Any:
+        """The value of spec key ``name`` that rebuilds this code (for :attr:`canonical`)."""
+        return getattr(self, name, default)
 
     @property
     def complex(self) -> bool:

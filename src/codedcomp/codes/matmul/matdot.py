@@ -130,6 +130,7 @@ class ApproxMatDotCode(MatmulCode):
         ok = isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and 0 < epsilon < 1
         check(owner, "epsilon", epsilon, ok, "a number in (0, 1)")
         self.epsilon = float(epsilon)
+        self._delta_given = None if delta is None else float(delta)
         if delta is not None:
             ok = isinstance(delta, (int, float)) and math.isfinite(delta) and 0 < delta <= 1
             check(owner, "delta", delta, ok, "a number in (0, 1]")
@@ -194,6 +195,16 @@ class ApproxMatDotCode(MatmulCode):
 
     paper_epsilon: float | None = None
     eta: float | None = None
+
+    def _spec_value(self, name: str, default: object) -> object:
+        if name == "delta":  # Δ derived from eps is not a parameter of the spec
+            return self._delta_given
+        return super()._spec_value(name, default)
+
+    @property
+    def eps(self) -> float:
+        """``epsilon`` under its spec-string name (``approx-matdot:m=4,eps=1e-3``)."""
+        return self.epsilon
 
     def used_degree(self, k: int) -> int:
         """Number of coefficients interpolated from ``k`` results: ``min(k, 2m − 1)``."""
