@@ -150,6 +150,10 @@ def test_value_types_real_in_real_out_complex_products_for_roots():
     Z = A + 1j * rng.standard_normal(A.shape)
     got = roots.decode(products(roots, Z, B, [0, 2, 3]))
     assert got.dtype == np.complex128 and np.allclose(got, Z @ B)
+    got = cheb.decode(products(cheb, Z, B, [1, 2, 3]))  # real points, complex data
+    assert got.dtype == np.complex128 and np.allclose(got, Z @ B)
+    poly = PolynomialCode(x=2, y=2, workers=5, points="chebyshev")
+    assert np.allclose(poly.decode(products(poly, B, Z, [0, 1, 3, 4])), B @ Z)
 
 
 def test_large_imaginary_part_of_a_real_product_warns():

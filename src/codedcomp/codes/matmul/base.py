@@ -413,44 +413,44 @@ def lincomb(
     ``real_part=True`` stores only the real part.  Returns ``(out, Σ|Re out|², Σ|Im out|²)``
     (the sums also serve as a finiteness check; ``stats=False`` skips them: both 0).
     """
-    p, n = coef.shape
+    p = coef.shape[0]
     size = vecs[0].size
     c_in = any(np.iscomplexobj(v) for v in vecs)
     c_coef = bool(np.iscomplexobj(coef))
     cplx = c_in or c_coef
     if not cplx:
         kmat = np.asarray(coef, dtype=np.float64)
-    elif c_in:  # [Re; Im] out = [[Cr, -Ci], [Ci, Cr]] @ [Re; Im] in
-        cr, ci = coef.real, coef.imag
-        kmat = np.block([[cr, -ci], [ci, cr]])
+    elif c_in:  # [Cr; Ci] @ (inputs as interleaved re, im pairs), recombined per block
+        kmat = np.vstack([np.real(coef), np.imag(coef)]) if c_coef else np.vstack([coef, 0 * coef])
     else:  # real inputs: [Re; Im] out = [Cr; Ci] @ in
         kmat = np.vstack([coef.real, coef.imag])
     out = np.empty((p, size), dtype=np.complex128 if cplx and not real_part else np.float64)
     rows_in = kmat.shape[1]
-    step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
+    step = max(512, _CHUNK_BYTES // (8 * (1 + c_in) * (kmat.shape[0] + rows_in)))
     out_re = out if (real_part or not cplx) else out.real
     out_im = None if (real_part or not cplx) else out.imag
 
     def span(lo0: int, hi0: int) -> tuple[float, float]:
-        buf = np.empty((rows_in, min(step, hi0 - lo0)))
-        resbuf = np.empty((kmat.shape[0], min(step, hi0 - lo0)))
+        width = min(step, hi0 - lo0)
+        buf = np.empty((rows_in, width), dtype=np.complex128 if c_in else np.float64)
+        resbuf = np.empty((kmat.shape[0], width * (2 if c_in else 1)))
         re2 = im2 = 0.0
         for lo in range(lo0, hi0, step):
             hi = min(hi0, lo + step)
             b = buf[:, : hi - lo]
             for a, v in enumerate(vecs):
-                if c_in:
-                    b[a] = v[lo:hi].real
-                    b[n + a] = v[lo:hi].imag if np.iscomplexobj(v) else 0.0
-                else:
-                    b[a] = v[lo:hi]
-            res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
-            re = res[:p]
+                b[a] = v[lo:hi]  # contiguous copies only
+            if c_in:  # rows of [Σ Cr·re, Σ Cr·im] and [Σ Ci·re, Σ Ci·im], interleaved
+                res = np.matmul(kmat, b.view(np.float64), out=resbuf[:, : 2 * (hi - lo)])
+                re = res[:p, 0::2] - res[p:, 1::2]
+                im = res[:p, 1::2] + res[p:, 0::2]
+            else:
+                res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
+                re, im = res[:p], res[p:]
             if stats:
                 re2 += float(np.einsum("ij,ij->", re, re))
             out_re[:, lo:hi] = re
             if cplx:
-                im = res[p:]
                 if stats:
                     im2 += float(np.einsum("ij,ij->", im, im))
                 if out_im is not None:
