@@ -39,7 +39,7 @@ def test_polynomial_recovers_from_any_threshold_subset(x, y, extra, points, dims
     A = rng.standard_normal(dims[:2])
     B = rng.standard_normal(dims[1:])
     ids = rng.choice(code.workers, code.threshold, replace=False)
-    assert rel_err(code, A, B, ids) < 1e-11
+    assert rel_err(code, A, B, ids) < 1e-9  # worst subsets at K ≤ 16: cond ~1e5
 
 
 @FAST
@@ -56,7 +56,7 @@ def test_matdot_recovers_from_any_threshold_subset(m, extra, points, dims, seed)
     A = rng.standard_normal(dims[:2])
     B = rng.standard_normal(dims[1:])
     ids = rng.choice(code.workers, code.threshold, replace=False)
-    assert rel_err(code, A, B, ids) < 1e-11
+    assert rel_err(code, A, B, ids) < 1e-9  # worst subsets at K ≤ 16: cond ~1e5
 
 
 def test_one_result_short_is_not_decodable_and_says_what_it_needs():
