@@ -13,6 +13,7 @@ import pytest
 from codedcomp.codes.matmul import MatDotCode
 from codedcomp.experiments import get, run_experiment
 from codedcomp.experiments.approx_matdot_fig1b import best_effort
+from codedcomp.experiments.report import Summary
 
 FILES = {
     "approx-matdot-fig1a": ["trace.csv", "starts.csv", "loss.png"],
@@ -26,9 +27,19 @@ PAPER_TEXT = {
 }
 
 
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Summary, Path]]:
+    """Each experiment's quick run, once for the module (logreg-mnist alone is ~10 s)."""
+    out = {}
+    for name in FILES:
+        path = tmp_path_factory.mktemp(name)
+        out[name] = (run_experiment(name, path, quick=True, seed=1), path)
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_quick_run_writes_data_plot_and_summary_with_the_papers_numbers(name, tmp_path: Path):
-    s = run_experiment(name, tmp_path, quick=True, seed=1)
+def test_quick_run_writes_data_plot_and_summary_with_the_papers_numbers(name, quick):
+    s, tmp_path = quick[name]
     for f in [*FILES[name], "summary.md", "summary.json"]:
         assert (tmp_path / f).is_file() and (tmp_path / f).stat().st_size > 0, f
     md = (tmp_path / "summary.md").read_text()
@@ -55,8 +66,8 @@ def test_fig1b_best_effort_matches_decode_where_decodable_and_degrades_below():
     assert 1e-3 < err < 10  # a least-squares guess, not an exact decode
 
 
-def test_logreg_trains_with_coded_products_to_the_uncoded_accuracy(tmp_path: Path):
-    s = run_experiment("logreg-mnist", tmp_path, quick=True, seed=0)
+def test_logreg_trains_with_coded_products_to_the_uncoded_accuracy(quick):
+    s, tmp_path = quick["logreg-mnist"]
     with (tmp_path / "accuracy.csv").open() as fh:
         rows = list(csv.reader(fh))[1:]
     acc: dict[str, list[float]] = {}
