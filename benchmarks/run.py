@@ -46,7 +46,15 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 # Modules the project plans; one that is absent is reported as an ERROR, not skipped quietly.
-EXPECTED = ("bench_lt", "bench_policies", "bench_ray", "bench_runtime", "bench_sim", "bench_sr")
+EXPECTED = (
+    "bench_lt",
+    "bench_matmul",
+    "bench_policies",
+    "bench_ray",
+    "bench_runtime",
+    "bench_sim",
+    "bench_sr",
+)
 DEFAULT_TIMEOUT_S = 3600.0
 
 

@@ -51,19 +51,21 @@ FILES = {
 }
 
 
-# experiments that execute for real (worker processes) are tested in their own files
+# experiments tested in their own files: real runs (worker processes), paper 004's
 REAL_RUNS = {
     "lt-fig2c",
     "codes-vs-copies",
 }  # tests/experiments/test_lt_fig2c.py, test_codes_vs_copies.py
+MATMUL = {"approx-matdot-fig1a", "approx-matdot-fig1b", "logreg-mnist"}  # test_matmul_repro.py
 
 
 def test_every_experiment_is_registered() -> None:
-    assert names() == sorted(set(PAPER_TEXT) | REAL_RUNS)
+    assert names() == sorted(set(PAPER_TEXT) | REAL_RUNS | MATMUL)
     for n in names():
         mod = EXPERIMENTS[n].run.__module__
         doc = __import__(mod, fromlist=["_"]).__doc__
-        assert doc and ("paper 000" in doc or "paper 001" in doc), mod  # each cites its paper
+        cites = ("paper 000", "paper 001", "paper 004", "Paper 004")
+        assert doc and any(c in doc for c in cites), mod  # each cites its paper
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_TEXT))
@@ -125,7 +127,8 @@ def test_unknown_name_is_one_line_exit_2(tmp_path: Path) -> None:
     lines = [line for line in res.output.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and "unknown experiment 'sr-fig9'" in lines[0] and "sr-fig2a" in lines[0]
     with pytest.raises(
-        ValueError, match="unknown experiment 'nope'; valid: codes-vs-copies, lt-fig2a"
+        ValueError,
+        match="unknown experiment 'nope'; valid: approx-matdot-fig1a, approx-matdot-fig1b",
     ):
         get("nope")
 

@@ -1,0 +1,393 @@
+"""Coded matrix multiplication benchmarks: decode accuracy and encode/decode speed (paper 004).
+
+``run(quick=False) -> list[dict]`` (the contract of ``benchmarks/run.py``).  Protocol: A and B
+standard Gaussian, float64, relative Frobenius error ``‖Ĉ − A@B‖_F / ‖A@B‖_F``; for each K, 100
+random returning subsets of threshold size (quick: 20), P = K + 4 workers, default points
+(``roots``, bit-reversal order).
+
+(a) ``matmul: error <code> K≤64`` — exact codes (polynomial, MatDot, MDS).  Targets: median
+    ≤ 1e-13 over every (K, subset); a separate row checks the worst ≤ 1e-11.  Baseline: the same
+    subsets with real Chebyshev points (``points=chebyshev``), the real-arithmetic alternative.
+(b) ``matmul: ε-MatDot`` — from exactly m results (m = 2 ≤ 1e-7, m = 3 ≤ 1e-5; Δ at the float64
+    optimum, ``eps = float64_floor(m)``) and from 2m − 2 results (≤ 1e-7 for m ≤ 5; Δ =
+    2.2e-16^{1/(2m−2)}; m = 2 is the first row, 2m − 2 = m).  Baseline: exact MatDot from
+    2m − 1 results.
+(c) ``matmul: encode/decode n=2048`` — MatDot m = 4 (P = 9) and polynomial x = y = 4 (P = 20):
+    encode (all P workers' operands) ≤ 1× and decode (from a threshold subset) ≤ 0.2× the uncoded
+    ``A @ B`` measured in the same run with the same BLAS threads (the target is that ratio; the
+    absolute target in the row is 0.2 or 1 × the baseline median of this run).  Interleaved
+    A B B A, one warm-up each.  Plus an INFO row: one worker's product, complex (roots) vs real.
+
+Unit ``rel. err`` rows hold errors as samples (the harness compares medians with ``target_s``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from codedcomp.codes.matmul import (
+    ApproxMatDotCode,
+    MatDotCode,
+    MatmulCode,
+    MDSCode,
+    PolynomialCode,
+    float64_floor,
+)
+from codedcomp.errors import IllConditionedWarning
+
+SEED = 2021
+ERR = "rel. err"
+
+
+def _errors(code: MatmulCode, A: np.ndarray, B: np.ndarray, sets: list[np.ndarray]) -> np.ndarray:
+    C = A @ B
+    enc = code.encode(A, B)
+    R = {i: enc[i][0] @ enc[i][1] for i in range(code.workers)}
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        for s in sets:
+            got = code.decode({int(i): R[int(i)] for i in s})
+            out.append(np.linalg.norm(got - C) / np.linalg.norm(C))
+    return np.array(out)
+
+
+def _subsets(rng: np.random.Generator, p: int, k: int, n: int) -> list[np.ndarray]:
+    return [rng.choice(p, k, replace=False) for _ in range(n)]
+
+
+def _exact_family(name: str, ks: list[int]) -> Callable[[int, str], MatmulCode]:
+    def make(k: int, points: str) -> MatmulCode:
+        if name == "polynomial":
+            x = round(k**0.5)
+            return PolynomialCode(x=x, y=k // x, workers=k + 4, points=points)
+        if name == "matdot":
+            return MatDotCode(m=(k + 1) // 2, workers=k + 4, points=points)
+        return MDSCode(k=k, workers=k + 4, points=points)
+
+    return make
+
+
+EXACT = {
+    "polynomial": [4, 16, 36, 64],
+    "matdot": [3, 7, 15, 31, 63],
+    "mds": [8, 32, 64],
+}
+
+
+def _bench_exact(quick: bool) -> list[dict[str, Any]]:
+    n_sets = 20 if quick else 100
+    rows = []
+    worst_all: list[float] = []
+    lines = [
+        "| code | K | median (roots) | worst (roots) | median (chebyshev) | worst (chebyshev) |"
+    ]
+    lines.append("|---|---|---|---|---|---|")
+    for name, ks in EXACT.items():
+        make = _exact_family(name, ks)
+        ours: list[float] = []
+        base: list[float] = []
+        for k in ks:
+            rng = np.random.default_rng(SEED + k)
+            dim = 2 * k
+            A = rng.standard_normal((dim, 48))
+            B = rng.standard_normal((48, dim if name != "mds" else 1))
+            sets = _subsets(rng, k + 4, make(k, "roots").threshold, n_sets)
+            e1 = _errors(make(k, "roots"), A, B, sets)
+            e2 = _errors(make(k, "chebyshev"), A, B, sets)
+            ours += e1.tolist()
+            base += e2.tolist()
+            worst_all.append(float(e1.max()))
+            lines.append(
+                f"| {make(k, 'roots').label} | {k} | {np.median(e1):.1e} | {e1.max():.1e} | "
+                f"{np.median(e2):.1e} | {e2.max():.1e} |"
+            )
+        rows.append(
+            {
+                "name": f"matmul: error {name} (roots) K≤64",
+                "target": "median ≤ 1e-13",
+                "target_s": 1e-13,
+                "unit": ERR,
+                "samples": ours,
+                "baseline_name": "same subsets, points=chebyshev (real)",
+                "baseline_samples": base,
+                "notes": (
+                    f"K ∈ {ks}, P = K + 4, {n_sets} random subsets of size K per K, "
+                    "A (2K × 48), B (48 × 2K) Gaussian (MDS: B a vector)."
+                ),
+            }
+        )
+    rows.append(
+        {
+            "name": "matmul: worst error, exact codes (roots) K≤64",
+            "target": "worst ≤ 1e-11",
+            "target_s": 1e-11,
+            "unit": ERR,
+            "samples": [max(worst_all)],
+            "baseline_name": "",
+            "baseline_samples": [],
+            "notes": "The largest error over every code, K and random subset above.",
+            "table": "\n".join(lines),
+        }
+    )
+    return rows
+
+
+def _bench_eps(quick: bool) -> list[dict[str, Any]]:
+    n_sets = 20 if quick else 100
+    rows = []
+    cases = [(2, 2, 1e-7), (3, 3, 1e-5)] + [(m, 2 * m - 2, 1e-7) for m in (3, 4, 5)]
+    for m, k, target in cases:
+        rng = np.random.default_rng(SEED + 10 * m + k)
+        A = rng.standard_normal((64, 16 * m))
+        B = rng.standard_normal((16 * m, 64))
+        p = 2 * m + 1
+        if k == m:
+            code = ApproxMatDotCode(m=m, workers=p, epsilon=float64_floor(m))
+            how = f"eps = float64_floor({m}) = {float64_floor(m):.1e} (Δ = {code.delta:.1e})"
+        else:
+            delta = float(np.finfo(float).eps ** (1 / (2 * m - 2)))
+            code = ApproxMatDotCode(m=m, workers=p, delta=delta)
+            how = f"Δ = 2.2e-16^(1/{2 * m - 2}) = {delta:.1e}"
+        sets = _subsets(rng, p, k, n_sets)
+        e = _errors(code, A, B, sets)
+        exact = MatDotCode(m=m, workers=p)
+        b = _errors(exact, A, B, _subsets(rng, p, 2 * m - 1, n_sets))
+        rows.append(
+            {
+                "name": f"matmul: ε-MatDot m={m} from {k} results",
+                "target": f"median ≤ {target:.0e}",
+                "target_s": target,
+                "unit": ERR,
+                "samples": e.tolist(),
+                "baseline_name": f"exact MatDot from 2m−1 = {2 * m - 1} results",
+                "baseline_samples": b.tolist(),
+                "notes": (
+                    f"P = {p}, {n_sets} random subsets of {k} results, roots points; {how}. "
+                    f"Worst subset: {e.max():.1e}."
+                ),
+            }
+        )
+    return rows
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _bench_speed(quick: bool) -> list[dict[str, Any]]:
+    n = 1024 if quick else 2048
+    reps = 3 if quick else 11
+    rng = np.random.default_rng(SEED)
+    A = rng.standard_normal((n, n))
+    B = rng.standard_normal((n, n))
+    rows = []
+    for code in (MatDotCode(m=4, workers=9), PolynomialCode(x=4, y=4, workers=20)):
+        enc = code.encode(A, B)  # warm-up
+        ids = np.sort(rng.choice(code.workers, code.threshold, replace=False))
+        R = {int(i): enc[int(i)][0] @ enc[int(i)][1] for i in ids}
+        C = A @ B
+        got = code.decode(R)
+        err = float(np.linalg.norm(got - C) / np.linalg.norm(C))
+        code._cache.clear()
+        enc_t: list[float] = []
+        dec_t: list[float] = []
+        base: list[float] = []
+        for i in range(reps):  # A B B A
+            steps: list[tuple[str, Callable[[], Any]]] = [
+                ("enc", lambda c=code: c.encode(A, B)),
+                ("dec", lambda c=code, r=R: c.decode(r)),
+                ("base", lambda: A @ B),
+            ]
+            if i % 2:
+                steps.reverse()
+            for what, fn in steps:
+                t = _timed(fn)
+                {"enc": enc_t, "dec": dec_t, "base": base}[what].append(t)
+        bmed = float(np.median(base))
+        for what, samples, factor in (("encode", enc_t, 1.0), ("decode", dec_t, 0.2)):
+            rows.append(
+                {
+                    "name": f"matmul: {what} {code.label} n={n}",
+                    "target": f"≤ {factor:g}× uncoded A @ B (same run)",
+                    "target_s": factor * bmed,
+                    "samples": samples,
+                    "baseline_name": f"uncoded A @ B, n={n}",
+                    "baseline_samples": base,
+                    "notes": (
+                        f"{what} of all {code.workers} workers' operands"
+                        if what == "encode"
+                        else f"decode from {code.threshold} results (weights cached after the "
+                        "first call; the first call's weight computation is in the warm-up)"
+                    )
+                    + f"; complex operands (roots); decoded error {err:.1e}.",
+                }
+            )
+    # one worker's product, complex vs real points
+    code_c = MatDotCode(m=4, workers=9)
+    code_r = MatDotCode(m=4, workers=9, points="chebyshev")
+    ac, bc = code_c.encode(A, B)[0]
+    ar, br = code_r.encode(A, B)[0]
+    cplx: list[float] = []
+    real: list[float] = []
+    for i in range(reps):
+        pair = [lambda: ac @ bc, lambda: ar @ br]
+        for j, fn in enumerate(pair if i % 2 == 0 else pair[::-1]):
+            t = _timed(fn)
+            (cplx if (j == 0) == (i % 2 == 0) else real).append(t)
+    rows.append(
+        {
+            "name": f"matmul: one MatDot m=4 worker product n={n}, roots (complex)",
+            "target": "INFO",
+            "target_s": None,
+            "samples": cplx,
+            "baseline_name": "the same worker with points=chebyshev (real)",
+            "baseline_samples": real,
+            "notes": "What complex points cost a worker: (n × n/4) @ (n/4 × n), complex vs real.",
+        }
+    )
+    return rows
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for label, fn in (
+        ("exact-code errors", _bench_exact),
+        ("eps-MatDot errors", _bench_eps),
+        ("encode/decode speed", _bench_speed),
+    ):
+        print(f"bench_matmul: {label}", flush=True)
+        try:
+            rows += fn(quick)
+        except Exception as exc:  # one failing benchmark must not hide the others
+            rows.append(
+                {
+                    "name": f"matmul: {label}",
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "target": "",
+                    "target_s": None,
+                    "samples": [],
+                    "baseline_name": "",
+                    "baseline_samples": [],
+                    "notes": "",
+                }
+            )
+    return rows
+
+
+# ------------------------------------------------------------------------- docs/matmul.md tables
+
+
+def _consecutive(p: int, k: int) -> list[np.ndarray]:
+    """Every run of ``p − k`` consecutive worker ids failing (cyclically)."""
+    return [np.array(sorted(set(range(p)) - {(s + j) % p for j in range(p - k)})) for s in range(p)]
+
+
+def docs_tables(n_random: int = 100) -> str:
+    """The tables of ``docs/matmul.md`` (``python benchmarks/bench_matmul.py --docs``)."""
+    out = []
+    out.append(
+        "Polynomial code x = y = √K, P = K + 4 workers, 4 stragglers. *random*: "
+        f"{n_random} uniformly random straggler sets (median / worst); *consecutive*: worst "
+        "over every run of 4 consecutive worker ids, with the natural worker → point order and "
+        "with bit-reversal (the default).\n"
+    )
+    out.append(
+        "| points | K | random median | random worst | consecutive, natural order | "
+        "consecutive, bit-reversal |"
+    )
+    out.append("|---|---|---|---|---|---|")
+    for fam in ("roots", "chebyshev", "equispaced"):
+        for k in (4, 9, 16, 25, 36, 49, 64, 81, 100):
+            x = round(k**0.5)
+            rng = np.random.default_rng(SEED + k)
+            A = rng.standard_normal((2 * k, 32))
+            B = rng.standard_normal((32, 2 * k))
+            p = k + 4
+            nat = PolynomialCode(x=x, y=x, workers=p, points=fam, order="natural")
+            bit = PolynomialCode(x=x, y=x, workers=p, points=fam)
+            e_r = _errors(bit, A, B, _subsets(rng, p, k, n_random))
+            e_n = _errors(nat, A, B, _consecutive(p, k))
+            e_b = _errors(bit, A, B, _consecutive(p, k))
+            out.append(
+                f"| {fam} | {k} | {np.median(e_r):.1e} | {e_r.max():.1e} | {e_n.max():.1e} | "
+                f"{e_b.max():.1e} |"
+            )
+    out.append(
+        "\nε-MatDot (roots, P = 2m + 1), median / worst relative error over "
+        f"{n_random} random sets of k results:\n"
+    )
+    out.append("| m | Δ | k = m | k = m + 1 | … k = 2m − 2 | k = 2m − 1 (exact MatDot decode) |")
+    out.append("|---|---|---|---|---|---|")
+    for m in (2, 3, 4, 5):
+        for label, delta in (
+            ("2.2e-16^(1/m)", EPS ** (1 / m)),
+            ("2.2e-16^(1/(2m−2))", EPS ** (1 / (2 * m - 2))),
+        ):
+            rng = np.random.default_rng(SEED + m)
+            A = rng.standard_normal((32, 16 * m))
+            B = rng.standard_normal((16 * m, 32))
+            code = ApproxMatDotCode(m=m, workers=2 * m + 1, delta=delta)
+            cells = []
+            for k in (m, m + 1, 2 * m - 2, 2 * m - 1):
+                e = _errors(code, A, B, _subsets(rng, 2 * m + 1, k, n_random))
+                cells.append(f"{np.median(e):.1e} / {e.max():.1e}")
+            out.append(f"| {m} | {label} = {delta:.1e} | " + " | ".join(cells) + " |")
+    out.append(
+        "\nPrecision bought and paid, ε-MatDot from exactly m results (float64 workers, "
+        "Δ at its optimum; float32 rows: the same code with A, B, the encoded operands "
+        "and the products rounded to float32):\n"
+    )
+    out.append(
+        "| m | arithmetic | median rel. error | digits delivered D | digits carried | "
+        "carried / delivered |"
+    )
+    out.append("|---|---|---|---|---|---|")
+    for dtype, eps, digits in ((np.float64, EPS, 15.95), (np.float32, 2.0**-23, 6.9)):
+        for m in (1, 2, 3, 4, 5):
+            rng = np.random.default_rng(SEED + 7 * m)
+            A = rng.standard_normal((32, 16 * m))
+            B = rng.standard_normal((16 * m, 32))
+            delta = eps ** (1 / m) if m > 1 else 1.0
+            code = ApproxMatDotCode(m=m, workers=2 * m + 1, delta=delta)
+            errs = []
+            for ids in _subsets(rng, 2 * m + 1, m, n_random // 2):
+                enc = code.encode(A.astype(dtype), B.astype(dtype))
+                cdt = np.complex64 if dtype == np.float32 else np.complex128
+                R = {
+                    int(i): (enc[i][0].astype(cdt) @ enc[i][1].astype(cdt)).astype(cdt) for i in ids
+                }
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = code.decode(R)
+                C = A.astype(dtype).astype(float) @ B.astype(dtype).astype(float)
+                errs.append(np.linalg.norm(got - C) / np.linalg.norm(C))
+            e = float(np.median(errs))
+            d = -np.log10(e)
+            name = "float64" if dtype == np.float64 else "float32"
+            out.append(f"| {m} | {name} | {e:.1e} | {d:.1f} | {digits:.1f} | {digits / d:.2f} |")
+    return "\n".join(out)
+
+
+EPS = float(np.finfo(float).eps)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--docs" in sys.argv:
+        print(docs_tables())
+        raise SystemExit(0)
+    for row in run(quick=True):
+        med = np.median(row["samples"]) if row["samples"] else float("nan")
+        bmed = np.median(row["baseline_samples"]) if row["baseline_samples"] else float("nan")
+        print(f"{row['name']}: {med:.3g} (baseline {bmed:.3g}) {row.get('error', '')}")
+        if "table" in row:
+            print(row["table"])

@@ -1,0 +1,488 @@
+"""The shape every coded matrix multiplication shares: split, encode, decode by weights.
+
+A code for ``C = A @ B`` on ``P = workers`` workers (paper 004 §II-B) splits the operands into
+blocks, gives worker ``i`` one linear combination of the A-blocks and one of the B-blocks,
+
+    Ã_i = Σ_a α[i, a] A_a,    B̃_i = Σ_b β[i, b] B_b,    worker i returns R_i = Ã_i @ B̃_i,
+
+and decodes every output block as a fixed linear combination of the products in hand,
+``C_t = Σ_{i ∈ S} W_S[t, i] R_i`` (paper 004 eq. (7) with linear ``d_S``).  Two splits occur:
+
+* **outer** (polynomial, MDS, uncoded, replication): A into ``x`` row blocks, B into ``y``
+  column blocks; the ``x·y`` output blocks are ``C_{ab} = A_a B_b`` and ``R_i = Σ_{ab} α_ia β_ib
+  C_{ab}``.  The decoding weights are the pseudo-inverse of the received rows of the generator
+  ``G[i, a·y + b] = α_ia β_ib`` (exact iff ``rank G_S = x·y``).
+* **inner** (MatDot, ε-MatDot, optimised): A into ``m`` column blocks, B into ``m`` row blocks,
+  ``C = Σ_a A_a B_a`` is one output block; each code supplies its own weights.
+
+**What the base class fixes for every code**
+
+* Input checks, before any work, each failing with one line ``Code: name=value must be ...``:
+  2-D ``A`` (``B`` may be 1-D: matrix–vector), matching inner dimensions, non-empty, finite,
+  numeric.  Integer and boolean inputs are **converted** to float64 (exact: magnitudes ≥ 2**53 are
+  rejected); float32/float16 are computed in float64, complex64 in complex128.
+* **Padding.**  A dimension not divisible by its split is zero-padded up to the next multiple
+  (rows of A for ``x``, columns of B for ``y``, the inner dimension for ``m``) and the decoded
+  product is cut back to ``A.shape[0] × B.shape[1]``: the zero blocks change nothing exact.
+* **Value type.**  Codes whose points are complex (``points="roots"``) encode to complex128 and
+  their workers return complex products (:attr:`value_dtype`); when ``A`` and ``B`` were real the
+  decoded product is returned real, after checking the imaginary part is negligible
+  (``‖Im C‖ ≤ imag_tol·‖Re C‖``, else :class:`~codedcomp.errors.IllConditionedWarning`).
+* **Decoding** takes ``{worker id: product}`` (stragglers are simply absent), computes the weights
+  of the received set once (cached per set) and applies them as one matrix product (weights ×
+  stacked products; never a solve on the products).  Below what the set needs it raises
+  :class:`~codedcomp.errors.NotDecodableError` saying how many results are in hand and how many
+  are needed; above :data:`WARN_COND` it warns :class:`~codedcomp.errors.IllConditionedWarning`
+  with the condition number.
+* For simulators: :meth:`decodable` (from worker ids only), :meth:`decode_point`,
+  :attr:`threshold`, :attr:`recovery_threshold`, :attr:`relative_cost` and :meth:`worker_flops`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...errors import IllConditionedWarning, NotDecodableError, check
+
+#: decodes whose system has a condition number above this warn (error ≈ 1e-16 × cond)
+WARN_COND = 1e8
+#: the decoded imaginary part of a real product must be below this fraction of the real part
+IMAG_TOL = 1e-6
+_CACHE_MAX = 4096
+_CHUNK_BYTES = 1 << 22  # working set of one block of lincomb (measured best of 2**19..2**23)
+_EXACT_INT = 2.0**53
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Shapes of one multiplication: what :meth:`MatmulCode.decode` needs to reassemble ``C``."""
+
+    a_shape: tuple[int, int]
+    b_shape: tuple[int, int]  # B as a matrix (a vector B is stored as n × 1)
+    b_vector: bool  # B was 1-D: return a 1-D product
+    real: bool  # A and B were real: return a real product
+    a_blocks: tuple[int, int, int]  # (blocks, rows, cols) of one A block, after padding
+    b_blocks: tuple[int, int, int]
+
+    @property
+    def product_shape(self) -> tuple[int, int]:
+        """Shape of one worker's product ``R_i``."""
+        return (self.a_blocks[1], self.b_blocks[2])
+
+
+class MatmulCode(ABC):
+    """A coded matrix multiplication: ``encode(A, B)``, ``threshold``, ``decode(results)``.
+
+    Subclasses set ``alpha`` (``workers × n_a``), ``beta`` (``workers × n_b``), ``split``
+    (``"outer"`` or ``"inner"``), ``x``/``y`` or ``m``, ``threshold``, and implement
+    :meth:`_weights`.  See the module docstring.
+    """
+
+    name: str = ""
+    spec: str = ""
+    split: str = "outer"
+    imag_tol: float = IMAG_TOL
+
+    def __init__(self, *, workers: int, threshold: int) -> None:
+        self.workers = int(workers)
+        self.threshold = int(threshold)
+        self.layout: Layout | None = None
+        self._cache: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def owner(self) -> str:
+        return type(self).__name__
+
+    @property
+    def label(self) -> str:
+        """The spec as written, else the canonical spec of the parameters."""
+        return self.spec or self.canonical
+
+    @property
+    def canonical(self) -> str:
+        from . import MATMUL_SCHEMES
+
+        entry = MATMUL_SCHEMES.entries.get(self.name)
+        if entry is None:
+            return type(self).__name__
+        parts = []
+        for p in entry.params:
+            value = self._spec_value(p.name, p.default)
+            if p.name == "workers" or value != p.default:
+                parts.append(
+                    f"{p.name}={value:g}" if isinstance(value, float) else f"{p.name}={value}"
+                )
+        return f"{self.name}:{','.join(parts)}" if parts else self.name
+
+    def __repr__(self) -> str:
+        return self.label
+
+    def _spec_value(self, name: str, default: Any) -> Any:
+        """The value of spec key ``name`` that rebuilds this code (for :attr:`canonical`)."""
+        return getattr(self, name, default)
+
+    @property
+    def complex(self) -> bool:
+        """Whether the encoding coefficients (and so the workers' operands) are complex."""
+        return bool(np.iscomplexobj(self.alpha) or np.iscomplexobj(self.beta))
+
+    @property
+    def value_dtype(self) -> np.dtype[Any]:
+        """dtype of the encoded operands and products for real float64 inputs."""
+        return np.dtype(np.complex128 if self.complex else np.float64)
+
+    @property
+    def n_blocks(self) -> tuple[int, int]:
+        """How many blocks A and B are split into."""
+        return self.alpha.shape[1], self.beta.shape[1]
+
+    @property
+    def recovery_threshold(self) -> int:
+        """Smallest K such that *every* set of K workers decodes (paper 004 §II-C).
+
+        Equal to :attr:`threshold` (the fewest results that can suffice) for MDS-like codes;
+        larger for replication and uncoded splitting.
+        """
+        return self.threshold
+
+    # ------------------------------------------------------------------ cost
+
+    @property
+    def relative_cost(self) -> float:
+        """One worker's product in real flops, relative to the uncoded ``A @ B`` (same shapes,
+        ignoring padding): ``1/(x·y)`` or ``1/m``, times 4 when the operands are complex (a
+        complex multiply-add is four real ones)."""
+        na, nb = self.n_blocks
+        frac = 1.0 / (na * nb) if self.split == "outer" else 1.0 / na
+        return frac * (4.0 if self.complex else 1.0)
+
+    def worker_flops(self, a_shape: Sequence[int], b_shape: Sequence[int]) -> np.ndarray:
+        """Real flops of each worker's product for these operand shapes (padding included)."""
+        lay = self.layout_for(tuple(a_shape), tuple(b_shape))
+        _, r, s = lay.a_blocks
+        c = lay.b_blocks[2]
+        per = 2.0 * r * s * c * (4.0 if self.complex else 1.0)
+        return np.full(self.workers, per)
+
+    # ------------------------------------------------------------------ decodability
+
+    def _check_ids(self, ids: Iterable[int]) -> tuple[int, ...]:
+        out = []
+        for w in ids:
+            ok = isinstance(w, (int, np.integer)) and 0 <= int(w) < self.workers
+            check(self.owner, "worker", w, ok, f"an integer in [0, workers={self.workers})")
+            out.append(int(w))
+        return tuple(sorted(set(out)))
+
+    def decodable(self, workers: Iterable[int]) -> bool:
+        """Whether results from these worker ids suffice (no values needed)."""
+        return len(self._check_ids(workers)) >= self.threshold
+
+    def decode_point(self, order: Sequence[int]) -> int | None:
+        """Smallest ``n`` such that the workers ``order[:n]`` decode; ``None`` if none does."""
+        order = list(order)
+        if len(set(order)) >= self.threshold and self.recovery_threshold == self.threshold:
+            seen: set[int] = set()
+            for n, w in enumerate(order, 1):
+                seen.add(int(w))
+                if len(seen) >= self.threshold:
+                    return n
+        for n in range(1, len(order) + 1):
+            if self.decodable(order[:n]):
+                return n
+        return None
+
+    def _missing(self, ids: tuple[int, ...]) -> str:
+        return f"{self.threshold} needed (any {self.threshold} of {self.workers} workers)"
+
+    # ------------------------------------------------------------------ inputs
+
+    def _operand(self, name: str, value: Any) -> np.ndarray:
+        arr = np.asarray(value)
+        kind = arr.dtype.kind
+        check(
+            self.owner,
+            f"{name}.dtype",
+            str(arr.dtype),
+            kind in "biufc",
+            "numeric (bool, integer, float or complex)",
+        )
+        if kind in "biu":
+            big = float(np.max(np.abs(arr.astype(float)))) if arr.size else 0.0
+            check(
+                self.owner,
+                f"max|{name}|",
+                big,
+                big < _EXACT_INT,
+                "< 2**53 for integer input (converted to float64 exactly)",
+            )
+            arr = arr.astype(np.float64)
+        elif kind == "f":
+            arr = arr.astype(np.float64, copy=False)
+        else:
+            arr = arr.astype(np.complex128, copy=False)
+        return arr
+
+    def layout_for(
+        self, a_shape: tuple[int, ...], b_shape: tuple[int, ...], real: bool = True
+    ) -> Layout:
+        """The :class:`Layout` of ``A @ B`` for these shapes (what :meth:`encode` records)."""
+        check(self.owner, "A.shape", a_shape, len(a_shape) == 2, "2-D (a matrix)")
+        check(self.owner, "B.shape", b_shape, len(b_shape) in (1, 2), "1-D or 2-D")
+        b_vector = len(b_shape) == 1
+        b2 = (b_shape[0], 1) if b_vector else (b_shape[0], b_shape[1])
+        check(
+            self.owner,
+            "B.shape",
+            tuple(b_shape),
+            a_shape[1] == b2[0],
+            f"({a_shape[1]}, …) to match A.shape={tuple(a_shape)}",
+        )
+        check(self.owner, "A.shape", tuple(a_shape), min(a_shape) >= 1, "non-empty")
+        check(self.owner, "B.shape", tuple(b_shape), min(b2) >= 1, "non-empty")
+        na, nb = self.n_blocks
+        rows, inner = a_shape
+        cols = b2[1]
+        if self.split == "outer":
+            r, c = -(-rows // na), -(-cols // nb)
+            a_blocks, b_blocks = (na, r, inner), (nb, inner, c)
+        else:
+            s = -(-inner // na)
+            a_blocks, b_blocks = (na, rows, s), (nb, s, cols)
+        return Layout((rows, inner), b2, b_vector, real, a_blocks, b_blocks)
+
+    def _blocks(self, arr: np.ndarray, blocks: tuple[int, int, int], axis: int) -> np.ndarray:
+        """Zero-pad ``arr`` along ``axis`` and split it into ``blocks[0]`` blocks: (n, r, c)."""
+        n, r, c = blocks
+        size = arr.shape[axis]
+        want = n * (r if axis == 0 else c)
+        if want != size:
+            pad = [(0, 0), (0, 0)]
+            pad[axis] = (0, want - size)
+            arr = np.pad(arr, pad)
+        if axis == 0:
+            return arr.reshape(n, r, c)
+        return arr.reshape(r, n, c).transpose(1, 0, 2)
+
+    def encode(self, A: Any, B: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One pair ``(Ã_i, B̃_i)`` per worker; worker ``i`` returns ``Ã_i @ B̃_i``.
+
+        Records :attr:`layout` (shapes, padding, real or complex) for :meth:`decode`.
+        """
+        a = self._operand("A", A)
+        b = self._operand("B", B)
+        lay = self.layout_for(a.shape, b.shape, real=not (np.iscomplexobj(a) or np.iscomplexobj(b)))
+        for name, arr in (("A", a), ("B", b)):
+            check(
+                self.owner, name, "non-finite", bool(np.isfinite(arr).all()), "finite (no NaN/inf)"
+            )
+        b2 = b.reshape(-1, 1) if lay.b_vector else b
+        if self.split == "outer":
+            ablk = self._blocks(a, lay.a_blocks, 0)
+            bblk = self._blocks(b2, lay.b_blocks, 1)
+        else:
+            ablk = self._blocks(a, lay.a_blocks, 1)
+            bblk = self._blocks(b2, lay.b_blocks, 0)
+        enc_a = lincomb(self.alpha, list(ablk.reshape(ablk.shape[0], -1)), stats=False)[0]
+        enc_b = lincomb(self.beta, list(bblk.reshape(bblk.shape[0], -1)), stats=False)[0]
+        enc_a = enc_a.reshape(self.workers, *lay.a_blocks[1:])
+        enc_b = enc_b.reshape(self.workers, *lay.b_blocks[1:])
+        self.layout = lay
+        return [(enc_a[i], enc_b[i]) for i in range(self.workers)]
+
+    # ------------------------------------------------------------------ decoding
+
+    @abstractmethod
+    def _weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
+        """Decoding weights ``W`` (output blocks × len(ids)) and the condition number."""
+
+    def weights(self, ids: Iterable[int]) -> tuple[np.ndarray, float]:
+        """Cached decoding weights of a received set (sorted ids) and its condition number."""
+        key = self._check_ids(ids)
+        hit = self._cache.get(key)
+        if hit is None:
+            if not self.decodable(key):
+                raise NotDecodableError(
+                    f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
+                    f"{self._missing(key)}"
+                )
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            hit = self._cache[key] = self._weights(key)
+        return hit
+
+    def decode(self, results: Mapping[int, Any], *, layout: Layout | None = None) -> np.ndarray:
+        """``C`` from ``{worker id: product}``; the ids that are absent are stragglers."""
+        lay = layout or self.layout
+        if lay is None:
+            raise ValueError(
+                f"{self.owner}: decode needs a layout: call encode(A, B) first or pass "
+                "layout=code.layout_for(A.shape, B.shape)"
+            )
+        ids = self._check_ids(results.keys())
+        W, cond = self.weights(ids)
+        shape = lay.product_shape
+        values = []
+        for i in ids:
+            v = np.asarray(results[i])
+            check(self.owner, f"result[{i}].shape", v.shape, v.shape == shape, f"{shape}")
+            values.append(v.reshape(-1))
+        if cond > WARN_COND:
+            warnings.warn(
+                f"{self.label}: decoding from workers {_short(ids)} uses a system with "
+                f"condition number {cond:.2e}: expect relative error up to ~{1e-16 * cond:.0e}",
+                IllConditionedWarning,
+                stacklevel=2,
+            )
+        real_out = lay.real and (np.iscomplexobj(W) or any(np.iscomplexobj(v) for v in values))
+        blocks, re2, im2 = lincomb(W, values, real_part=real_out)
+        if not np.isfinite(re2 + im2):
+            bad = [i for i, v in zip(ids, values, strict=True) if not np.isfinite(v).all()]
+            check(self.owner, f"result[{bad[0] if bad else '?'}]", "non-finite", False, "finite")
+        out = self._assemble(blocks, lay)
+        if real_out:
+            scale, imag = float(np.sqrt(re2)), float(np.sqrt(im2))
+            if imag > self.imag_tol * scale + 1e-300:
+                warnings.warn(
+                    f"{self.label}: inputs were real but the decoded imaginary part is "
+                    f"{imag / max(scale, 1e-300):.1e} of the real part (condition number "
+                    f"{cond:.2e}); returning the real part",
+                    IllConditionedWarning,
+                    stacklevel=2,
+                )
+        return out.ravel() if lay.b_vector else out
+
+    def _assemble(self, blocks: np.ndarray, lay: Layout) -> np.ndarray:
+        rows, cols = lay.a_shape[0], lay.b_shape[1]
+        r, c = lay.product_shape
+        if self.split == "outer":
+            na, nb = self.n_blocks
+            full = blocks.reshape(na, nb, r, c).transpose(0, 2, 1, 3).reshape(na * r, nb * c)
+            return full[:rows, :cols]
+        return blocks.reshape(r, c)
+
+    # ------------------------------------------------------------------ helpers for codes
+
+    alpha: np.ndarray
+    beta: np.ndarray
+
+    def _outer_weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
+        """Pseudo-inverse of the received rows of ``G[i, a·y+b] = α_ia β_ib``."""
+        idx = list(ids)
+        g = (self.alpha[idx, :, None] * self.beta[idx, None, :]).reshape(len(idx), -1)
+        return pinv_weights(g)
+
+
+def pinv_weights(g: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(G⁺, cond(G))`` by SVD; ``G⁺`` is the left inverse (minimum-norm for tall ``G``)."""
+    u, s, vh = np.linalg.svd(g, full_matrices=False)
+    cond = float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+    w = (vh.conj().T / s) @ u.conj().T
+    return w, cond
+
+
+def coefficient_weights(v: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights ``w`` (1 × k) with ``Σ_i w_i V[i, :] = target`` (min-norm), and ``cond(V)``.
+
+    ``V`` (k × D, k ≥ D) holds the basis functions at the received points; ``w·R`` is then the
+    coefficient combination ``target`` of the interpolating polynomial (``w = e_target V⁺``).
+    """
+    w, cond = pinv_weights(v)
+    return (target @ w).reshape(1, -1), cond
+
+
+def lincomb(
+    coef: np.ndarray, vecs: Sequence[np.ndarray], *, real_part: bool = False, stats: bool = True
+) -> tuple[np.ndarray, float, float]:
+    """``out[i] = Σ_a coef[i, a] · vecs[a]`` for 1-D ``vecs`` of one length, cache-blocked.
+
+    One pass over the inputs and one over the output, without stacking the inputs into a
+    temporary (encode/decode are memory-bound: at n = 2048 the products are 32–64 MiB each).
+    Complex arithmetic is done as real GEMMs on ``[Re; Im]`` (OpenBLAS ``zgemm`` on these
+    short-and-wide shapes was measured ~1000× slower than the equivalent ``dgemm``).
+    ``real_part=True`` stores only the real part.  Returns ``(out, Σ|Re out|², Σ|Im out|²)``
+    (the sums also serve as a finiteness check; ``stats=False`` skips them: both 0).
+    """
+    p = coef.shape[0]
+    size = vecs[0].size
+    c_in = any(np.iscomplexobj(v) for v in vecs)
+    c_coef = bool(np.iscomplexobj(coef))
+    cplx = c_in or c_coef
+    if not cplx:
+        kmat = np.asarray(coef, dtype=np.float64)
+    elif c_in:  # [Cr; Ci] @ (inputs as interleaved re, im pairs), recombined per block
+        kmat = np.vstack([np.real(coef), np.imag(coef)]) if c_coef else np.vstack([coef, 0 * coef])
+    else:  # real inputs: [Re; Im] out = [Cr; Ci] @ in
+        kmat = np.vstack([coef.real, coef.imag])
+    out = np.empty((p, size), dtype=np.complex128 if cplx and not real_part else np.float64)
+    rows_in = kmat.shape[1]
+    step = max(512, _CHUNK_BYTES // (8 * (1 + c_in) * (kmat.shape[0] + rows_in)))
+    out_re = out if (real_part or not cplx) else out.real
+    out_im = None if (real_part or not cplx) else out.imag
+
+    def span(lo0: int, hi0: int) -> tuple[float, float]:
+        width = min(step, hi0 - lo0)
+        buf = np.empty((rows_in, width), dtype=np.complex128 if c_in else np.float64)
+        resbuf = np.empty((kmat.shape[0], width * (2 if c_in else 1)))
+        re2 = im2 = 0.0
+        for lo in range(lo0, hi0, step):
+            hi = min(hi0, lo + step)
+            b = buf[:, : hi - lo]
+            for a, v in enumerate(vecs):
+                b[a] = v[lo:hi]  # contiguous copies only
+            if c_in:  # rows of [Σ Cr·re, Σ Cr·im] and [Σ Ci·re, Σ Ci·im], interleaved
+                res = np.matmul(kmat, b.view(np.float64), out=resbuf[:, : 2 * (hi - lo)])
+                re = res[:p, 0::2] - res[p:, 1::2]
+                im = res[:p, 1::2] + res[p:, 0::2]
+            else:
+                res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
+                re, im = res[:p], res[p:]
+            if stats:
+                re2 += float(np.einsum("ij,ij->", re, re))
+            out_re[:, lo:hi] = re
+            if cplx:
+                if stats:
+                    im2 += float(np.einsum("ij,ij->", im, im))
+                if out_im is not None:
+                    out_im[:, lo:hi] = im
+        return re2, im2
+
+    with one_blas_thread():  # tiny GEMMs: BLAS threads only add latency (and stall under load)
+        re2, im2 = span(0, size)
+    return out, re2, im2
+
+
+@functools.cache
+def _controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
+        return None
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread inside the block.
+
+    Measured on the 2-core machine under load: OpenBLAS ``zgemm`` with 2 threads on small
+    shapes (e.g. 100 × 157 @ 157 × 10) takes ~16 ms against ~0.05 ms on one thread; simulated
+    workers computing many small complex products should run under this.
+    """
+    ctl = _controller()
+    if ctl is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return ctl.limit(limits=1, user_api="blas")
+
+
+def _short(ids: tuple[int, ...]) -> str:
+    return str(list(ids)) if len(ids) <= 12 else f"[{', '.join(map(str, ids[:12]))}, …]"

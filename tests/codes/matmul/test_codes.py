@@ -1,0 +1,208 @@
+"""Exact matmul codes (polynomial, MatDot, MDS, uncoded, replication): recovery, shapes, types."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codedcomp.codes.matmul import (
+    MatDotCode,
+    MDSCode,
+    PolynomialCode,
+    ReplicationCode,
+    UncodedCode,
+    bit_reversal,
+)
+from codedcomp.errors import IllConditionedWarning, NotDecodableError
+
+from .helpers import products, rel_err
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(
+    x=st.integers(1, 4),
+    y=st.integers(1, 4),
+    extra=st.integers(0, 4),
+    points=st.sampled_from(["roots", "chebyshev"]),
+    dims=st.tuples(st.integers(1, 13), st.integers(1, 9), st.integers(1, 13)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_polynomial_recovers_from_any_threshold_subset(x, y, extra, points, dims, seed):
+    rng = np.random.default_rng(seed)
+    code = PolynomialCode(x=x, y=y, workers=x * y + extra, points=points)
+    A = rng.standard_normal(dims[:2])
+    B = rng.standard_normal(dims[1:])
+    ids = rng.choice(code.workers, code.threshold, replace=False)
+    assert rel_err(code, A, B, ids) < 1e-9  # worst subsets at K ≤ 16: cond ~1e5
+
+
+@FAST
+@given(
+    m=st.integers(1, 6),
+    extra=st.integers(0, 4),
+    points=st.sampled_from(["roots", "chebyshev"]),
+    dims=st.tuples(st.integers(1, 9), st.integers(1, 14), st.integers(1, 9)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_matdot_recovers_from_any_threshold_subset(m, extra, points, dims, seed):
+    rng = np.random.default_rng(seed)
+    code = MatDotCode(m=m, workers=2 * m - 1 + extra, points=points)
+    A = rng.standard_normal(dims[:2])
+    B = rng.standard_normal(dims[1:])
+    ids = rng.choice(code.workers, code.threshold, replace=False)
+    assert rel_err(code, A, B, ids) < 1e-9  # worst subsets at K ≤ 16: cond ~1e5
+
+
+def test_one_result_short_is_not_decodable_and_says_what_it_needs():
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((6, 8)), rng.standard_normal((8, 4))
+    code = MatDotCode(m=3, workers=7)
+    res = products(code, A, B, [0, 2, 3, 6])
+    assert not code.decodable(res)
+    with pytest.raises(NotDecodableError, match=r"4 result\(s\) in hand.*5 needed"):
+        code.decode(res)
+    res |= products(code, A, B, [5])
+    assert code.decodable(res) and code.decode_point([0, 2, 3, 6, 5, 1]) == 5
+
+
+def test_matdot_decodes_with_one_coefficient_not_a_full_interpolation():
+    code = MatDotCode(m=4, workers=9)
+    w, _ = code.weights(range(7))
+    assert w.shape == (1, 7)  # one row of weights: the coefficient of z^{m-1} only
+
+
+def test_more_results_than_threshold_are_all_used():
+    rng = np.random.default_rng(1)
+    A, B = rng.standard_normal((5, 12)), rng.standard_normal((12, 5))
+    code = PolynomialCode(x=2, y=2, workers=8, points="chebyshev")
+    w, _ = code.weights(range(8))
+    assert w.shape == (4, 8) and np.all(np.abs(w) > 0)
+    assert rel_err(code, A, B, range(8)) < 1e-13
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        UncodedCode(x=2, y=3),
+        ReplicationCode(x=2, y=2, r=3),
+        PolynomialCode(x=2, y=2, workers=6, points="roots"),
+        PolynomialCode(x=2, y=2, workers=6, points="chebyshev"),
+        MatDotCode(m=3, workers=6, points="roots"),
+        MatDotCode(m=3, workers=6, points="chebyshev"),
+        MDSCode(k=3, workers=5),
+    ],
+    ids=lambda c: c.label,
+)
+def test_integer_matrices_decode_to_the_exact_integer_product(code):
+    rng = np.random.default_rng(7)
+    A = rng.integers(-9, 10, size=(7, 10))
+    B = rng.integers(-9, 10, size=(10, 5))
+    ids = np.sort(rng.choice(code.workers, code.recovery_threshold, replace=False))
+    got = code.decode(products(code, A, B, ids))
+    assert got.dtype == np.float64 and got.shape == (7, 5)
+    exact = (A @ B).astype(float)
+    if code.name in ("uncoded", "rep"):
+        assert np.array_equal(got, exact)  # no arithmetic on the values: bit-exact
+    else:
+        assert np.max(np.abs(got - exact)) < 1e-9
+        assert np.array_equal(np.rint(got), exact)
+
+
+def test_padding_is_undone_for_non_divisible_shapes():
+    rng = np.random.default_rng(2)
+    A, B = rng.standard_normal((7, 5)), rng.standard_normal((5, 11))
+    code = PolynomialCode(x=3, y=4, workers=14)
+    enc = code.encode(A, B)
+    assert enc[0][0].shape == (3, 5) and enc[0][1].shape == (5, 3)  # ceil(7/3), ceil(11/4)
+    got = code.decode({i: enc[i][0] @ enc[i][1] for i in range(2, 14)})
+    assert got.shape == (7, 11) and np.allclose(got, A @ B, atol=1e-12)
+    mat = MatDotCode(m=4, workers=7)
+    enc = mat.encode(A, B)
+    assert enc[0][0].shape == (7, 2)  # inner dimension 5 padded to 8
+    assert np.allclose(mat.decode({i: enc[i][0] @ enc[i][1] for i in range(7)}), A @ B)
+
+
+def test_matrix_vector_with_mds_returns_a_vector():
+    rng = np.random.default_rng(3)
+    A, b = rng.standard_normal((10, 6)), rng.standard_normal(6)
+    code = MDSCode(k=4, workers=6, points="chebyshev")
+    enc = code.encode(A, b)
+    got = code.decode({i: enc[i][0] @ enc[i][1] for i in (5, 1, 3, 0)})
+    assert got.shape == (10,) and np.allclose(got, A @ b, atol=1e-12)
+
+
+def test_value_types_real_in_real_out_complex_products_for_roots():
+    rng = np.random.default_rng(4)
+    A, B = rng.standard_normal((4, 6)), rng.standard_normal((6, 4))
+    roots = MatDotCode(m=2, workers=4, points="roots")
+    cheb = MatDotCode(m=2, workers=4, points="chebyshev")
+    assert roots.value_dtype == np.complex128 and cheb.value_dtype == np.float64
+    assert roots.encode(A, B)[0][0].dtype == np.complex128
+    assert cheb.encode(A, B)[0][0].dtype == np.float64
+    assert roots.relative_cost == pytest.approx(4 * cheb.relative_cost)
+    assert roots.decode(products(roots, A, B, [0, 1, 3])).dtype == np.float64
+    Z = A + 1j * rng.standard_normal(A.shape)
+    got = roots.decode(products(roots, Z, B, [0, 2, 3]))
+    assert got.dtype == np.complex128 and np.allclose(got, Z @ B)
+    got = cheb.decode(products(cheb, Z, B, [1, 2, 3]))  # real points, complex data
+    assert got.dtype == np.complex128 and np.allclose(got, Z @ B)
+    poly = PolynomialCode(x=2, y=2, workers=5, points="chebyshev")
+    assert np.allclose(poly.decode(products(poly, B, Z, [0, 1, 3, 4])), B @ Z)
+
+
+def test_large_imaginary_part_of_a_real_product_warns():
+    rng = np.random.default_rng(5)
+    A, B = rng.standard_normal((4, 6)), rng.standard_normal((6, 4))
+    code = MatDotCode(m=2, workers=4)
+    res = products(code, A, B, [0, 1, 2])
+    res[1] = res[1] + 1e-3j  # a corrupted (or mis-typed) worker result
+    with pytest.warns(IllConditionedWarning, match="imaginary part"):
+        code.decode(res)
+
+
+def test_weights_are_cached_per_received_set():
+    code = PolynomialCode(x=2, y=2, workers=6)
+    w1, _ = code.weights([0, 1, 2, 3])
+    w2, _ = code.weights([3, 2, 1, 0])
+    assert w1 is w2
+    assert code.weights([0, 1, 2, 4])[0] is not w1
+
+
+def test_replication_needs_every_block_not_a_count():
+    code = ReplicationCode(x=2, y=2, r=2)
+    assert code.threshold == 4 and code.recovery_threshold == 7
+    assert code.decodable([0, 1, 2, 3]) and code.decodable([4, 1, 6, 3])
+    assert not code.decodable([0, 4, 1, 5, 2, 6])  # block 3 missing from both its copies
+    with pytest.raises(NotDecodableError, match=r"block\(s\) \(1,1\)"):
+        code.weights([0, 4, 1, 5, 2, 6])
+    assert code.decode_point([0, 4, 1, 5, 2, 6, 7]) == 7
+    assert UncodedCode(x=2, y=2).decode_point([3, 2, 1]) is None
+
+
+def test_per_worker_cost():
+    assert PolynomialCode(x=3, y=3, workers=13, points="chebyshev").relative_cost == 1 / 9
+    assert MatDotCode(m=4, workers=9, points="chebyshev").relative_cost == 1 / 4
+    flops = MatDotCode(m=4, workers=9).worker_flops((100, 80), (80, 60))
+    assert flops.shape == (9,) and flops[0] == 4 * 2 * 100 * 20 * 60  # complex: ×4
+
+
+def test_bit_reversal_is_a_permutation_spreading_neighbours():
+    for n in (1, 2, 5, 16, 37):
+        p = bit_reversal(n)
+        assert sorted(p.tolist()) == list(range(n))
+    assert bit_reversal(8).tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
+
+
+def test_no_warning_on_well_conditioned_decodes():
+    rng = np.random.default_rng(6)
+    A, B = rng.standard_normal((16, 16)), rng.standard_normal((16, 16))
+    code = PolynomialCode(x=4, y=4, workers=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rel_err(code, A, B, rng.choice(20, 16, replace=False)) < 1e-13
