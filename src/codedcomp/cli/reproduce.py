@@ -69,9 +69,10 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"index: {write_index(index)}")
             return
         if list_:
+            width = max(len(n) for n in names())
             for n in names():
                 e = EXPERIMENTS[n]
-                typer.echo(f"{n:<10}  paper {e.paper.split(' ')[0]} {e.figure}: {e.title}")
+                typer.echo(f"{n:<{width}}  paper {e.paper.split(' ')[0]} {e.figure}: {e.title}")
             return
         valid = ", ".join(names())
         if name is None:
