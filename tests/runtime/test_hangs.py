@@ -108,3 +108,26 @@ def test_the_caller_never_hangs_on_its_reference() -> None:
     assert time.monotonic() - t < 6
     assert res.failures == 1  # NotDecodable after the timeout, as with check_error=False
     assert np.isnan(res.relative_errors[0])
+
+
+@pytest.mark.parametrize("backend", ["thread_backend", "local_backend"])
+def test_neighbours_of_a_hung_call_carry_on_at_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """They do not wait for the call to be declared hung: a further runner thread takes them."""
+    be = request.getfixturevalue(backend)
+    wl = HangOnce(M, bad=7, marker=str(tmp_path / "hung"), seconds=20)
+    res = codedcomp.run(
+        wl,
+        scheme="uncoded",
+        backend=be,
+        tau=0.005,
+        seed=0,
+        timeout=10,
+        task_timeout=4.0,
+        on_error="record",
+    )
+    tr = res.traces[0]
+    arrived = [t["arrived"] for w in tr.workers for t in w.tasks if "done" in t]
+    assert len(arrived) == M - 1
+    assert max(arrived) < 1.0  # all 31 others long before the 4 s limit on the hung one

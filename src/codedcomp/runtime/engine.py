@@ -17,14 +17,16 @@ Design choices (see ``../shared/notes/runtime.md`` for the measurements behind t
 * **Compute early, release at the deadline.**  A task's value is computed as soon as the worker
   reaches the task (``workload.compute(payload, x, data)``), then held until its deadline; the
   next task's window starts at that deadline (or at the end of a computation that overran it).
-* **A hung call costs one worker** (issue: reliability).  With ``post`` (every backend passes its
-  inbox), ``compute`` calls run on a *runner* thread, one at a time (the host's computations stay
-  serialised, as on one core), and the engine thread stays free to serve commands and release
-  held results.  A call still running after the job's ``task_timeout`` is abandoned: its task
-  becomes an ``"error"`` event ("hung"), its worker goes on with its next task, a fresh runner
-  takes the queued calls, and the ``"stopped"`` acknowledgement reports the abandoned threads so
-  the backend recycles the host after the job (a stuck thread cannot be killed; its process
-  can).  The neighbours of a hung call — the other logical workers of the host — carry on.
+* **A hung call costs one worker**.  With ``post`` (every backend passes its inbox), ``compute``
+  calls run on *runner* threads (:class:`_Pool`): one at a time normally (a host's computations
+  stay serialised, as on one core), while the engine thread stays free to serve commands and
+  release held results.  A call that runs far longer than usual (``STALL_MIN``, or 5× the usual
+  call) stalls only itself: a further runner thread takes the calls waiting behind it, so the
+  other logical workers of the host carry on at once.  A call still running after the job's
+  ``task_timeout`` is abandoned: its task becomes an ``"error"`` event ("hung"), its worker goes
+  on with its next task, and the abandoned threads are reported (``"abandoned"``, and in the
+  next ``"armed"``) so the backend recycles the host after the job (a stuck thread cannot be
+  killed; its process can).
 * **Cancelling one task** (``cancel_tasks``): a queued task is dropped; a task whose value is held
   for its deadline is dropped and its worker starts its next task at once (the elapsed part of
   its window counts as work done).  Either way a ``"cancelled"`` event reports it.  A ``partial``
@@ -107,27 +109,82 @@ class _Worker:
         self.call: tuple[Any, ...] | None = None  # (key, tid, cost, pad, start): on the runner
 
 
-class _Runner:
-    """Runs ``compute`` calls one at a time on a thread and posts each outcome to the engine."""
+STALL_MIN = 0.05  # seconds: a call running longer than this (and 5× the usual) stalls its host
+MAX_RUNNERS = 16  # threads per host that may run calls while others are stalled
+
+
+class _Pool:
+    """Runner threads for ``compute`` calls, posting each outcome to the engine's inbox.
+
+    Normally one thread: a host's calls run one at a time, as they would share one core.  When
+    every thread is busy with a call that has run far longer than usual (a *stalled* call) and
+    calls are waiting, the engine adds a thread, so the waiting calls of other logical workers
+    proceed; extra threads leave once nothing waits.  A call past its job's ``task_timeout`` is
+    *abandoned*: its thread is written off (it posts nothing when the call returns) and, if no
+    thread is left, a fresh one starts.
+    """
 
     def __init__(self, post: Callable[[tuple[Any, ...]], None], clock: Callable[[], float]):
         self.post = post
         self.clock = clock
         self.requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.current: tuple[Any, float] | None = None  # (key, started) of the call in progress
-        self.thread = threading.Thread(target=self._main, name="codedcomp-runner", daemon=True)
-        self.thread.start()
+        self.lock = threading.Lock()
+        self.live: list[_RunnerThread] = []
+        self.typical = 0.0  # moving average of call durations (seconds)
+        self.spawn()
+
+    def spawn(self) -> None:
+        with self.lock:
+            t = _RunnerThread(self)
+            self.live.append(t)
+        t.thread.start()
 
     def submit(self, key: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.requests.put((key, fn, args))
 
+    def stall(self) -> float:
+        return max(STALL_MIN, 5.0 * self.typical)
+
+    def leave(self, t: _RunnerThread) -> bool:
+        """Should runner ``t`` exit now (an extra thread with nothing waiting)?"""
+        with self.lock:
+            if t.abandoned or (len(self.live) > 1 and self.requests.empty()):
+                if t in self.live:
+                    self.live.remove(t)
+                return True
+        return False
+
+    def abandon(self, t: _RunnerThread) -> None:
+        with self.lock:
+            t.abandoned = True
+            if t in self.live:
+                self.live.remove(t)
+            empty = not self.live
+        if empty:
+            self.spawn()
+
+    def stop(self) -> None:
+        with self.lock:
+            n = len(self.live)
+        for _ in range(n):
+            self.requests.put(None)
+
+
+class _RunnerThread:
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+        self.current: tuple[Any, float] | None = None  # (key, started) of the call in progress
+        self.abandoned = False
+        self.thread = threading.Thread(target=self._main, name="codedcomp-runner", daemon=True)
+
     def _main(self) -> None:
+        pool = self.pool
         while True:
-            item = self.requests.get()
+            item = pool.requests.get()
             if item is None:
                 return
             key, fn, args = item
-            began = self.clock()
+            began = pool.clock()
             self.current = (key, began)
             value: Any = None
             error: str | None = None
@@ -135,23 +192,14 @@ class _Runner:
                 value = fn(*args)
             except Exception as e:  # a failing f_i: an erasure, reported
                 error = f"{type(e).__name__}: {e}"
-            ended = self.clock()
+            ended = pool.clock()
             self.current = None
-            self.post(("computed", key, value, error, began, ended))
-
-    def drain(self) -> list[Any]:
-        """The requests not started yet (to hand to a fresh runner)."""
-        out: list[Any] = []
-        while True:
-            try:
-                item = self.requests.get_nowait()
-            except queue.Empty:
-                return out
-            if item is not None:
-                out.append(item)
-
-    def stop(self) -> None:
-        self.requests.put(None)
+            if self.abandoned:  # written off as hung: its worker has moved on
+                return
+            pool.typical = 0.9 * pool.typical + 0.1 * (ended - began)
+            pool.post(("computed", key, value, error, began, ended))
+            if pool.leave(self):
+                return
 
 
 class _Job:
@@ -192,7 +240,7 @@ class Engine:
     ) -> None:
         self.send = send
         self.post = post
-        self.runner: _Runner | None = None
+        self.runner: _Pool | None = None
         self._calls = itertools.count()
         self.stuck = 0  # runner threads left stuck in hung calls (reported when arming a job)
         self.ack = ack
@@ -240,47 +288,61 @@ class Engine:
                 self.runner.stop()
 
     def _watchdog(self, now: float) -> float | None:
-        """Abandon a call past its ``task_timeout``; the instant to look again (or None).
+        """Abandon calls past their ``task_timeout``, add a runner thread when every one is
+        stalled and calls wait; the next instant to look (or None).
 
         The limit travels with the call, so a call that outlives its job (cancelled meanwhile)
         is abandoned all the same: the next job's calls never wait behind a hung one.
         """
-        r = self.runner
-        if r is None or r.current is None:
+        pool = self.runner
+        if pool is None:
             return None
-        key, began = r.current
-        limit = key[4]
-        if limit is None:
-            return None
-        if now < began + limit:
-            return began + limit
-        # hung: a fresh runner takes the queued calls; this one is left to its call
-        pending = r.drain()
-        r.stop()
+        wake: float | None = None
+        busy = []
+        for t in list(pool.live):
+            cur = t.current
+            if cur is None:
+                continue
+            key, began = cur
+            limit = key[4]
+            if limit is not None and now >= began + limit:
+                pool.abandon(t)
+                self._abandoned(key, limit, now)
+                continue
+            busy.append(began)
+            if limit is not None:
+                wake = began + limit if wake is None else min(wake, began + limit)
+        if busy and len(busy) == len(pool.live) and not pool.requests.empty():
+            stalled_since = max(busy) + pool.stall()  # the most recent call stalls last
+            if now >= stalled_since and len(pool.live) < MAX_RUNNERS:
+                pool.spawn()
+            else:
+                wake = stalled_since if wake is None else min(wake, stalled_since)
+        return wake
+
+    def _abandoned(self, key: Any, limit: float, now: float) -> None:
+        """Call ``key`` is written off as hung: its task is an erasure; its worker goes on."""
         self.stuck += 1
-        self.runner = _Runner(self.post, self.clock) if self.post is not None else None
-        for item in pending:
-            if self.runner is not None:
-                self.runner.submit(*item)
         job = self.jobs.get(key[0])
-        w = None if job is None else job.workers.get(key[1])
-        if job is not None:
-            job.abandoned += 1
-        if job is not None and w is not None and w.call is not None and w.call[0] == key:
-            tid, start = w.call[1], w.call[4]
-            w.call = None
-            w.cur = -1
-            self._emit(
-                job,
-                "error",
-                w.worker,
-                tid,
-                error=f"hung: no return after {limit:g} s (call abandoned; the worker goes on)",
-                began=start,
-            )
-            w.busy_until = max(w.busy_until, now)
-            self._push(now, job.job_id, w)
-        return None
+        if job is None:
+            return
+        job.abandoned += 1
+        w = job.workers.get(key[1])
+        if w is None or w.call is None or w.call[0] != key:
+            return
+        tid, start = w.call[1], w.call[4]
+        w.call = None
+        w.cur = -1
+        self._emit(
+            job,
+            "error",
+            w.worker,
+            tid,
+            error=f"hung: no return after {limit:g} s (call abandoned; the worker goes on)",
+            began=start,
+        )
+        w.busy_until = max(w.busy_until, now)
+        self._push(now, job.job_id, w)
 
     def handle(self, msg: tuple[Any, ...]) -> bool:
         kind = msg[0]
@@ -499,7 +561,7 @@ class Engine:
             return
         if self.post is not None:  # on the runner thread; the outcome comes back as "computed"
             if self.runner is None:
-                self.runner = _Runner(self.post, self.clock)
+                self.runner = _Pool(self.post, self.clock)
             key = (job.job_id, w.worker, tid, next(self._calls), job.task_timeout)
             w.call = (key, tid, cost, pad, start)
             self.runner.submit(key, job.workload.compute, (payload, job.x, job.data))
