@@ -30,13 +30,19 @@ from .registry import Context, Experiment, register
 from .report import Summary, fmt
 from .sr_fig2a import PAPER, D
 
+PAPER_TRIALS = 100
+# SR-100's p99 is only ~5 % below LT's and, at 100 trials, the two sample p99s differ by that
+# ± ~3 % from seed to seed, so the verdict at the paper's k changed with the seed (seed 9 of
+# 0–9); 500 trials shrink that spread ~2.2×, leaving the gap ~4 spreads from zero.
+TRIALS = 500
+
 
 def _run(ctx: Context) -> Summary:
     ks: tuple[int, ...]
     if ctx.quick:
         m, trials, ks, headline = 100, 30, (20, 50), 20
     else:
-        m, trials, ks, headline = 1000, 100, (50, 100, 200), 100
+        m, trials, ks, headline = 1000, TRIALS, (50, 100, 200), 100
     tau, delay = 0.005, "exp:rate=0.2"
     lt_me = lt_finite_arm(m)
     arms = [Arm("LT", "lt:r=1"), lt_me] + [Arm(f"SR-{k}", f"sr:d={D},k={k}") for k in ks]
@@ -51,7 +57,8 @@ def _run(ctx: Context) -> Summary:
     )
     s.setup = [
         f"m = {m}, τ = {tau}, X ~ Exp(0.2), d = {D}, {trials} trials (paper: m = 1000, k = 100, "
-        "100 trials).",
+        f"{PAPER_TRIALS} trials; more here so that the verdicts do not hang on the seed — see "
+        "the notes).",
         "Schemes: " + ", ".join(f"{x.label} = `{x.spec}`" for x in arms) + ".",
         "SR-k reading (`codedcomp.codes.sums.sr`): worker i accesses its own f_i and k − 1 "
         "others chosen uniformly; it computes its systematic symbol, then parities of d of them "
@@ -157,6 +164,13 @@ def _run(ctx: Context) -> Summary:
         "we reproduce is the ordering, with this margin — which depends on the LT reading.",
         "'Outperform' is read as both a lighter tail (p90 and p99 below LT's) and faster "
         "(median below LT's and faster in most paired trials); the paper does not define it.",
+        f"Trials: {TRIALS} instead of the paper's {PAPER_TRIALS} (quick runs use fewer). At the "
+        "paper's k = 100, SR's p99 is only about 5 % below rateless LT's, and at 100 trials the "
+        "two sample p99s (each nearly a sample maximum) differ by that ± about 3 % from seed to "
+        "seed: an earlier version of this reproduction, at 100 trials, reproduced the claim at "
+        "seeds 0–8 and not at seed 9 (SR-100 p99 0.8809 vs LT 0.8796). More trials narrow that "
+        "spread about 2.2×; the verdicts are still read from the point estimates (module "
+        "`latency`), now with the gap several spreads from zero.",
         "Smaller k means fewer parities per worker (1 + ⌈(k−1)/d⌉ symbols): a slow worker "
         "cannot be compensated by fast ones beyond what they can access, so latency grows as "
         "k falls; the paper plots only k = 100.",
