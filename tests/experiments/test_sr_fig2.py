@@ -94,6 +94,9 @@ def test_each_figure_states_the_lt_reading_and_has_me_rows(
     col = lines[0].split(",").index(column)
     labels = {line.split(",")[col] for line in lines[1:]}
     assert {"LT", "LT (me=200)"} <= labels
+    if name == "sr-fig2b":  # the tail verdicts rest on paired-bootstrap CIs of p90 and p99
+        ev = s.claims[0].evidence
+        assert ev.count("95 % CI [") == 2 and ("below" in ev or "above" in ev)
 
 
 def test_margin_prints_infinite_quantiles_instead_of_a_ratio(tmp_path: Path) -> None:
