@@ -116,8 +116,16 @@ def decode_times(ctx: Context, spec: str, *, m: int, trials: int) -> DecodeTimin
     return DecodeTiming(float(np.mean(times)), float(np.median(times)), float(np.max(errors)))
 
 
-def quantile_ci(x: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float, float]:
-    """Empirical q-quantile of ``x`` and a distribution-free ``level`` CI from order statistics."""
+def quantile_ci(
+    x: np.ndarray, q: float, level: float = 0.95, *, strict: bool = False
+) -> tuple[float, float, float]:
+    """Empirical q-quantile of ``x`` and a distribution-free ``level`` CI from order statistics.
+
+    With too few samples for the upper (lower) order statistic to exist — e.g. q = 0.99 with
+    fewer than a few hundred samples — the sample maximum (minimum) stands in for it, which does
+    not hold the quantile at ``level``; ``strict=True`` returns ``inf`` (``-inf``) there instead,
+    for verdicts that must not rest on an interval the sample cannot support.
+    """
     xs = np.sort(x)
     n = xs.size
     est = float(np.quantile(xs, q, method="inverted_cdf"))
@@ -126,6 +134,9 @@ def quantile_ci(x: np.ndarray, q: float, level: float = 0.95) -> tuple[float, fl
     hi = int(stats.binom.ppf(1 - a, n, q)) + 1
     lo_v = float(xs[max(lo, 1) - 1])
     hi_v = float(xs[min(hi, n) - 1])
+    if strict:
+        lo_v = -np.inf if lo < 1 else lo_v
+        hi_v = np.inf if hi > n else hi_v
     return est, lo_v, hi_v
 
 
