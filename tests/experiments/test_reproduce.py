@@ -52,7 +52,7 @@ FILES = {
 
 
 # experiments that execute for real (worker processes) are tested in their own files
-REAL_RUNS = {"lt-fig2c"}  # tests/experiments/test_lt_fig2c.py
+REAL_RUNS = {"lt-fig2c", "learned-table4"}  # test_lt_fig2c.py, test_learned_table4.py
 
 
 def test_every_experiment_is_registered() -> None:

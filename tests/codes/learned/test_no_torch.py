@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -49,15 +47,14 @@ BLOCK_TORCH = (  # a finder that makes `import torch` fail as if it were not ins
 )
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["learned", "train", "--dataset", "digits", "--out", "x.pt"],
-        ["learned", "eval", "x.pt"],
-        ["reproduce", "learned-table4", "--quick", "--out", "outdir"],
-    ],
-)
-def test_without_torch_one_line_says_how_to_install(args: list[str], tmp_path: object) -> None:
+LEARNED_COMMANDS = [
+    ["learned", "train", "--dataset", "digits", "--out", "x.pt"],
+    ["learned", "eval", "x.pt"],
+    ["reproduce", "learned-table4", "--quick", "--out", "outdir"],
+]
+
+
+def test_without_torch_one_line_says_how_to_install(tmp_path: object) -> None:
     res = _python(
         BLOCK_TORCH + "import os, typer\n"
         f"os.chdir({str(tmp_path)!r})\n"
@@ -66,18 +63,21 @@ def test_without_torch_one_line_says_how_to_install(args: list[str], tmp_path: o
         "from codedcomp.codes.learned.cli import register\n"
         "if not any(getattr(g, 'name', None) == 'learned' for g in app.registered_groups):\n"
         "    register(app)\n"
-        f"r = CliRunner().invoke(app, {args!r})\n"
-        "print(r.exit_code)\n"
-        "print(r.output)\n"
+        f"for args in {LEARNED_COMMANDS!r}:\n"
+        "    r = CliRunner().invoke(app, args)\n"
+        "    print(r.exit_code, '|'.join(ln for ln in r.output.splitlines() if ln.strip()))\n"
+        "assert 'torch' not in sys.modules\n"
     )
     assert res.returncode == 0, res.stderr
-    code, *lines = res.stdout.strip().splitlines()
-    assert code == "2"
-    text = [ln for ln in lines if ln.strip()]
-    assert len(text) == 1, text
-    assert "PyTorch" in text[0] and "pip install 'codedcomp" in text[0]
-    if args[0] == "learned":  # `reproduce` prints through the CLI's fail(), which reads markup
-        assert "pip install 'codedcomp[learned]'" in text[0]
+    lines = res.stdout.strip().splitlines()
+    assert len(lines) == len(LEARNED_COMMANDS)
+    for args, line in zip(LEARNED_COMMANDS, lines, strict=True):
+        code, _, text = line.partition(" ")
+        assert code == "2", line
+        assert "|" not in text, f"more than one line: {text}"
+        assert "PyTorch" in text and "pip install 'codedcomp" in text
+        if args[0] == "learned":  # `reproduce` prints through the CLI's fail(), which reads markup
+            assert "pip install 'codedcomp[learned]'" in text
 
 
 def test_library_names_need_torch_in_one_line() -> None:
