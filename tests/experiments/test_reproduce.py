@@ -60,7 +60,7 @@ def test_every_experiment_is_registered() -> None:
     for n in names():
         mod = EXPERIMENTS[n].run.__module__
         doc = __import__(mod, fromlist=["_"]).__doc__
-        assert doc and ("paper 000" in doc or "paper 001" in doc), mod  # each cites its paper
+        assert doc and any(f"paper 00{i}" in doc for i in (0, 1, 3)), mod  # cites its paper
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_TEXT))
