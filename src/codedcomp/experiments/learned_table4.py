@@ -20,6 +20,7 @@ evaluates.  ``--quick``: digits (8×8) stands in for both data sets, a few dozen
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,7 @@ def _run(ctx: Context) -> Summary:
         seed=ctx.seed,
     )
     groupings = 1 if ctx.quick else 5
+    load_start = os.getloadavg()[0]
     results: list[dict[str, Any]] = []
     for row in ROWS:
         steps = (QUICK_STEPS if ctx.quick else STEPS)[row.k]
@@ -312,6 +314,12 @@ def _run(ctx: Context) -> Summary:
     s.files.append(_plot(ctx, results))
     _claims(s, results)
     _notes(s, results, ctx.quick)
+    s.notes.append(
+        f"Machine load (1-minute average) at the start / end of this run: {load_start:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the codes may have been trained "
+        "earlier, into the cached checkpoints). Training is capped in wall time, so a loaded "
+        "machine buys fewer steps; the table gives each code's steps and training time."
+    )
     return s
 
 
