@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("torch", reason="the learned extra: pip install 'codedcomp[learned]'")
 
 from codedcomp.experiments import get, run_experiment
-from codedcomp.experiments.learned_table4 import ROWS
+from codedcomp.experiments.learned_table4 import EXTRA_ROWS, ROWS
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +40,12 @@ def test_quick_run_states_the_papers_numbers_beside_ours(tmp_path: Path) -> None
         assert text in md, text
     doc = json.loads((out / "summary.json").read_text())
     assert len(doc["claims"]) == 4 and all(c["verdict"] for c in doc["claims"])
-    assert [n["paper"] for n in doc["numbers"]][-4:] == [r.paper_recovery for r in ROWS]
+    papers = [n["paper"] for n in doc["numbers"]]
+    assert papers[-6:] == [r.paper_recovery for r in (*ROWS, *EXTRA_ROWS)]
     with (out / "table4.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    assert [int(r["k"]) for r in rows] == [2, 5, 2, 5]
+    assert [int(r["k"]) for r in rows] == [2, 5, 2, 5, 5, 5]
+    assert [r["extension"] for r in rows] == ["0"] * 4 + ["1"] * 2
     for r in rows:  # measured, not copied: the sum-parity code is evaluated on the same groups
         assert 0.0 <= float(r["recovery_accuracy"]) <= 1.0
         assert 0.0 < float(r["sum_parity_recovery"]) <= 1.0

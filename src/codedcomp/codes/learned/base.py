@@ -183,9 +183,9 @@ def accuracy(net: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
 def train_base(data: Dataset, arch: str = "mlp", seed: int = 0) -> nn.Module:
     """Train F on ``data`` deterministically: same inputs → bitwise the same weights."""
     check("train_base", "seed", seed, isinstance(seed, int) and seed >= 0, "an integer >= 0")
-    with torch_threads(1):
+    with torch_threads(1), torch.random.fork_rng(devices=[]):
         gen = torch.Generator().manual_seed(seed)
-        torch.manual_seed(seed)  # layer initialisation draws from the global generator
+        torch.manual_seed(seed)  # layer initialisation draws from the (forked) global generator
         net = make_base(arch, shape=data.shape, classes=data.classes)
         opt = torch.optim.Adam(net.parameters(), lr=BASE_LR)
         x = torch.tensor(np.asarray(data.x_train))

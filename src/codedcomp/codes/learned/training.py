@@ -133,12 +133,14 @@ def resolve_device(device: str) -> torch.device:
 def build_code(
     config: TrainConfig, base: torch.nn.Module, data_shape: tuple[int, int], classes: int
 ) -> LearnedCode:
-    """A fresh code around ``base`` with E and D initialised from ``config.seed``."""
-    torch.manual_seed(config.seed)
-    enc = make_encoder(
-        config.encoder, k=config.k, r=config.r, shape=data_shape, linear=config.linear
-    )
-    dec = MLPDecoder(k=config.k, r=config.r, m=classes, linear=config.linear)
+    """A fresh code around ``base`` with E and D initialised from ``config.seed`` (the global
+    PyTorch generator is left as it was)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        enc = make_encoder(
+            config.encoder, k=config.k, r=config.r, shape=data_shape, linear=config.linear
+        )
+        dec = MLPDecoder(k=config.k, r=config.r, m=classes, linear=config.linear)
     return LearnedCode(
         base=base,
         encoder=enc,
