@@ -351,7 +351,7 @@ def test_tiny_code_on_digits_learns_clearly_above_chance(digits, f_digits) -> No
         base=f_digits,
     )
     ev = evaluate(res.code, digits, groupings=1)
-    assert ev["learned"]["recovery_accuracy"] > 0.25  # chance: 0.1 (checked over seeds 0–4)
+    assert ev["learned"]["recovery_accuracy"] > 0.25  # chance 0.1; seeds 0–5 give 0.38–0.44
     assert ev["learned"]["reconstructions"] == 360
     assert ev["base_accuracy"] == pytest.approx(f_digits.test_accuracy)
 

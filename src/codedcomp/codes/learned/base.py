@@ -12,8 +12,8 @@ shuffles; Adam, learning rate 1e-3, minibatch 64, a fixed number of epochs per d
 paper does not say how its base models were trained) and caches the weights in the user cache
 directory (``$CODEDCOMP_CACHE_DIR``, else ``$XDG_CACHE_HOME/codedcomp``, else
 ``~/.cache/codedcomp``) with their SHA-256: a cached file whose checksum does not match is
-retrained, never trusted.  The cache key names the data set's own fingerprint, so a changed data
-set never reuses a stale model.
+retrained, never trusted.  The cache key names the data set's own fingerprint and the number of
+epochs, so a changed data set or recipe never reuses a stale model.
 """
 
 from __future__ import annotations
@@ -203,7 +203,8 @@ def train_base(data: Dataset, arch: str = "mlp", seed: int = 0) -> nn.Module:
 
 
 def _cache_paths(data: Dataset, arch: str, seed: int) -> tuple[Path, Path]:
-    stem = f"{data.name}-{arch}-seed{seed}-{data.fingerprint[:16]}-v{CACHE_VERSION}"
+    epochs = BASE_EPOCHS.get(data.name, 20)
+    stem = f"{data.name}-{arch}-seed{seed}-e{epochs}-{data.fingerprint[:16]}-v{CACHE_VERSION}"
     root = cache_dir() / "base-models"
     return root / f"{stem}.pt", root / f"{stem}.json"
 
