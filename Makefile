@@ -1,4 +1,6 @@
 # The README's two commands: `make demo` (install + the main job) and `make test` (install + tests).
+# The `learned` extra pins torch==2.13.0, the CPU wheel (this machine's pip finds it on its disk),
+# so the learned-code tests really run in CI instead of skipping.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,ray]"
+	$(BIN)/pip install -q -e ".[dev,ray,learned]"
 	touch $(STAMP)
 
 install: $(STAMP)

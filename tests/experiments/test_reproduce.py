@@ -51,11 +51,12 @@ FILES = {
 }
 
 
-# experiments tested in their own files: real runs (worker processes), paper 004's
+# experiments tested in their own files: real runs (worker processes), paper 004's, paper 003's
 REAL_RUNS = {
     "lt-fig2c",
     "codes-vs-copies",
-}  # tests/experiments/test_lt_fig2c.py, test_codes_vs_copies.py
+    "learned-table4",
+}  # tests/experiments/test_lt_fig2c.py, test_codes_vs_copies.py, test_learned_table4.py
 MATMUL = {"approx-matdot-fig1a", "approx-matdot-fig1b", "logreg-mnist"}  # test_matmul_repro.py
 
 
@@ -64,7 +65,7 @@ def test_every_experiment_is_registered() -> None:
     for n in names():
         mod = EXPERIMENTS[n].run.__module__
         doc = __import__(mod, fromlist=["_"]).__doc__
-        cites = ("paper 000", "paper 001", "paper 004", "Paper 004")
+        cites = ("paper 000", "paper 001", "paper 003", "paper 004", "Paper 004")
         assert doc and any(c in doc for c in cites), mod  # each cites its paper
 
 

@@ -1,17 +1,17 @@
-"""The ``codedcomp`` command line (DESIGN.md "CLI"): simulate, run, reproduce, ...
+"""The ``codedcomp`` command line (DESIGN.md "CLI"): simulate, run, reproduce, learned, ...
 
-One module per command (:mod:`.simulate`, :mod:`.run`, :mod:`.reproduce`), each with a
-``register(app)``; what they share is in :mod:`.common`, which imports none of them, and no
-library module imports the CLI (no import cycle).  Every command takes ``--seed`` and, where it
-reports results, ``--json PATH`` (``-`` = stdout).  A bad spec, parameter or shape prints one line
-naming the constraint and exits 2; too few results to decode exits 3.
+One module per command (:mod:`.simulate`, :mod:`.run`, :mod:`.reproduce`, :mod:`.learned`),
+each with a ``register(app)``; what they share is in :mod:`.common`, which imports none of them,
+and no library module imports the CLI (no import cycle).  Every command takes ``--seed`` and,
+where it reports results, ``--json PATH`` (``-`` = stdout).  A bad spec, parameter or shape prints
+one line naming the constraint and exits 2; too few results to decode exits 3.
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import reproduce, run, simulate
+from . import learned, reproduce, run, simulate
 from .common import JsonOpt, SeedOpt, console, err, fail, progress_bar, user_errors, write_json
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ def _root() -> None:
 simulate.register(app)
 run.register(app)
 reproduce.register(app)
+learned.register(app)
 
 
 def main() -> None:

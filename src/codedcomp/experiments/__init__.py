@@ -1,4 +1,4 @@
-"""Paper reproductions, one registered experiment per figure (DESIGN.md; papers 000, 001 and 004).
+"""Paper reproductions: one registered experiment per figure (papers 000, 001, 003 and 004).
 
 ``codedcomp reproduce NAME [--quick] --out DIR [--seed S]`` runs one; ``--list`` names them.
 
@@ -14,6 +14,7 @@
 ``approx-matdot-fig1b``  paper 004 Fig. 1b — error vs results: MatDot, Chebyshev, ε-MatDot, Alg. 1
 ``logreg-mnist``         paper 004 §IV-D — logistic regression on MNIST with every product coded
 ``codes-vs-copies``      codes vs hedging vs speculation (simulated m = 1000, real m = 64)
+``learned-table4``       paper 003 Table 4 — learned codes for Base-MLP, MNIST-5k / Fashion-MNIST
 =======================  ===========================================================================
 
 Modules share :mod:`~codedcomp.experiments.latency` (simulate, CSV, tail plot, closed forms,
@@ -27,6 +28,7 @@ from . import (  # noqa: F401 (register)
     approx_matdot_fig1a,
     approx_matdot_fig1b,
     codes_vs_copies,
+    learned_table4,
     logreg_mnist,
     lt_fig2a,
     lt_fig2b,
