@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "SCHEMES": "codedcomp.codes.sums",
     "Scheme": "codedcomp.codes.sums",
-    "scheme": "codedcomp.codes.sums",
+    "scheme": "codedcomp.codes.families",
     "DELAYS": "codedcomp.delays",
     "DelayModel": "codedcomp.delays",
     "delay": "codedcomp.delays",

@@ -24,6 +24,12 @@ STATIC = [
     "sr:d=3",
     "sr:d=2,k=4",
     "ideal",
+    # paper 004's matrix-multiplication codes (read as matmul codes: the sums family lacks them)
+    "matdot:m=4",
+    "polynomial:x=2,y=3",
+    "approx-matdot:m=4",
+    "mds:k=8,points=chebyshev",
+    "optimized:m=2,k=3,iterations=200,restarts=1",
 ]
 
 

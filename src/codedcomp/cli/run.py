@@ -143,18 +143,19 @@ def register(app: typer.Typer) -> None:
             plot_work = output_path("--plot-work", plot_work, plot=True)
             trace_out = output_path("--trace-out", trace_out)
             check_number("run", "workers", workers, low=1, high=MAX_M, integer=True)
-            from ..codes.sums import scheme as make_scheme
+            from ..codes.families import resolve
             from ..delays import delay as make_delay
             from ..runtime.faults import parse_faults
 
-            objs = [make_scheme(s) for s in specs]  # names first: cheap, one-line errors
+            try:
+                from ..workloads import family_of, make_workload
+            except ImportError:
+                cli_fail("workloads are not available in this installation")
+            family = family_of(workload[0])  # specs are read in the workload's family
+            objs = [resolve(s, family) for s in specs]  # names first: cheap, one-line errors
             make_delay(delay)
             parse_faults(fail)
             get_backend(backend)
-            try:
-                from ..workloads import make_workload
-            except ImportError:
-                cli_fail("workloads are not available in this installation")
             n = workers if m is None else m
             wl = make_workload(workload[0], m=n, seed=seed)
             prepared = prepare(

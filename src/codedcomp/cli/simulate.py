@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Latency distribution and work of schemes and policies under a delay model."""
-        from ..codes.sums import scheme as make_scheme
+        from ..codes.families import resolve as make_scheme
         from ..delays import delay as make_delay
         from ..sim import simulate as run_sim
         from ..sim.plot import tail_plot, work_plot

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
@@ -54,6 +55,14 @@ class Policy(ABC):
     @abstractmethod
     def initial(self) -> Actions:
         """Each worker's initial queue."""
+
+    def prepare_input(self, x: Any) -> tuple[Any, Mapping[str, np.ndarray] | None]:
+        """The job's input as workers get it: ``(x for every worker, job data or None)``.
+
+        Sums give every worker the same ``x``; a matmul code encodes ``(A, B)`` into every
+        worker's operands, shipped once per job as job data (and no ``x`` at all).
+        """
+        return x, None
 
     def on_event(self, event: Event, now: float) -> Actions | None:
         """React to one event; return tasks to append and ids to cancel, if any."""
@@ -107,9 +116,14 @@ class Policy(ABC):
 class StaticPlan(Protocol):
     """What :class:`StaticPolicy` needs of a plan (sums' :class:`~codedcomp.codes.sums.Plan`)."""
 
-    m: int
-    n_workers: int
-    worker_ptr: np.ndarray
+    @property
+    def m(self) -> int: ...
+
+    @property
+    def n_workers(self) -> int: ...
+
+    @property
+    def worker_ptr(self) -> np.ndarray: ...
 
     def tasks(self) -> dict[int, list[Task]]: ...
 
@@ -139,6 +153,10 @@ class StaticPolicy(Policy):
 
     def initial(self) -> Actions:
         return Actions(self.plan.tasks())
+
+    def prepare_input(self, x: Any) -> tuple[Any, Mapping[str, np.ndarray] | None]:
+        prepare = getattr(self.plan, "prepare_input", None)
+        return (x, None) if prepare is None else prepare(x)
 
     def on_event(self, event: Event, now: float) -> Actions | None:
         if event.kind == "result":

@@ -65,6 +65,10 @@ class CopyPolicy(Policy):
         self.copies_launched = 0
 
     # -- Policy ------------------------------------------------------------------------------
+    def prepare_input(self, x: Any) -> tuple[Any, Any]:
+        prepare = getattr(self.plan, "prepare_input", None)
+        return (x, None) if prepare is None else prepare(x)
+
     def initial(self) -> Actions:
         out = Actions()
         for j, tasks in self.base.items():

@@ -154,7 +154,11 @@ class Hedge(Scheme):
         )
         self.after = after if isinstance(after, str) else repr(float(after))
         self.copies = int(copies)
-        self._base = Uncoded()
+        self._base: Any = Uncoded()
+
+    def set_base(self, base: Any) -> None:
+        """Run over another family's uncoded partition (e.g. the block split of ``A @ B``)."""
+        self._base = base
 
     def plan(self, m: int, workers: int, rng: np.random.Generator) -> Any:
         return self._base.plan(m, workers, rng)

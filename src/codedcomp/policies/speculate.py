@@ -115,7 +115,11 @@ class Speculate(Scheme):
         self.multiplier = float(multiplier)
         self.interval = float(interval)
         self.min_runtime = float(min_runtime)
-        self._base = Uncoded()
+        self._base: Any = Uncoded()
+
+    def set_base(self, base: Any) -> None:
+        """Run over another family's uncoded partition (e.g. the block split of ``A @ B``)."""
+        self._base = base
 
     def plan(self, m: int, workers: int, rng: np.random.Generator) -> Any:
         return self._base.plan(m, workers, rng)

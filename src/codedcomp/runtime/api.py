@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..codes.families import resolve as resolve_scheme
 from ..codes.sums import Ideal, Scheme
-from ..codes.sums import scheme as make_scheme
 from ..core.context import JobContext
 from ..core.work import Work, summarize
 from ..delays import DelayModel
@@ -52,9 +52,10 @@ MACHINE_BOUND = 1 / 3  # measured above 1.5× the prediction: the machine, not t
 
 
 def relative_error(value: np.ndarray, exact: np.ndarray) -> float:
-    """``‖value − exact‖ / ‖exact‖`` (absolute error when ``exact`` is zero)."""
-    value = np.asarray(value, dtype=float)
-    exact = np.asarray(exact, dtype=float)
+    """``‖value − exact‖ / ‖exact‖`` (absolute error when ``exact`` is zero); complex values
+    keep their imaginary part (no cast)."""
+    value = np.asarray(value)
+    exact = np.asarray(exact)
     diff = float(np.linalg.norm((value - exact).ravel()))
     scale = float(np.linalg.norm(exact.ravel()))
     return diff / scale if scale > 0 else diff
@@ -181,6 +182,11 @@ class RunReport:
         return None
 
 
+def _single(scheme: Any) -> bool:
+    """One scheme (a spec or a scheme object), not a list of them."""
+    return isinstance(scheme, str) or not isinstance(scheme, (list, tuple))
+
+
 def _as_workload(functions_or_workload: Any, x: Any) -> tuple[Workload, bool]:
     if isinstance(functions_or_workload, Workload):
         return functions_or_workload, x is not None
@@ -230,13 +236,13 @@ def prepare(
     task_timeout: float | None = None,
 ) -> Prepared:
     """Check everything :func:`run` needs, start nothing; ``ValueError`` with one line if bad."""
-    specs = [scheme] if isinstance(scheme, (str, Scheme)) else list(scheme)
+    specs: list[Any] = [scheme] if _single(scheme) else list(scheme)  # type: ignore[arg-type]
     check("run", "scheme", scheme, len(specs) >= 1, "at least one scheme spec")
-    schemes = [make_scheme(s) for s in specs]
+    workload, fixed = _as_workload(functions_or_workload, x)
+    schemes = [resolve_scheme(s, workload.family) for s in specs]  # read in the job's family
     model = make_delay(delay)
     faults = parse_faults(fail)
     be = get_backend(backend)
-    workload, fixed = _as_workload(functions_or_workload, x)
     m = int(workload.m)
     workers = m if workers is None else workers
     check_sizes("run", m=m, workers=workers, tau=tau, trials=trials)
@@ -254,6 +260,7 @@ def prepare(
         or getattr(workload, "spec", "")
         or workload.name
         or type(workload).__name__,
+        "family": workload.family,
         "m": m,
         "workers": int(workers),
         "tau": float(tau),
@@ -296,6 +303,8 @@ def warm_up(scheme: Scheme, m: int, workers: int) -> None:
         return
     rng = np.random.default_rng(0)
     plan = scheme.plan(m, workers, rng)
+    if not hasattr(plan, "finish_times"):  # not a sums plan (a matmul code decodes its own way)
+        return
     dec = scheme.decoder(plan)
     order = np.argsort(plan.finish_times(rng.exponential(size=workers), 0.1), kind="stable")
     zero = np.zeros(1)
@@ -490,7 +499,7 @@ def run(
     turn it off for functions too slow (or unsafe) to evaluate all at once on the master.
     """
     check("run", "on_error", on_error, on_error in ("raise", "record"), "'raise' or 'record'")
-    single = isinstance(scheme, (str, Scheme))
+    single = _single(scheme)
     prepared = prepare(
         functions_or_workload,
         x,

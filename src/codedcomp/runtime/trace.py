@@ -59,6 +59,7 @@ class Trace:
     received: int = 0  # results of the smallest decodable prefix of those fed (or all fed)
     detected: float | None = None  # when the master saw it could decode (>= latency)
     decode_time: float | None = None  # seconds spent in the final decode
+    encode_time: float | None = None  # seconds the master spent encoding the job's input
     dispatch_time: float = 0.0  # seconds to ship the job (and start the pool) before t0
     stop_time: float = 0.0  # seconds from the cancel request until all workers had stopped
     work_done: float = 0.0  # units of work done by all workers (incl. partial and late)
@@ -118,7 +119,7 @@ def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
     call ``run``'s ``predicted_latency`` makes — on the trial's own stream of the recorded
     ``entropy`` (so a scheme gets the same plan as in the run) and the recorded τ.
     """
-    from ..codes.sums import scheme as make_scheme
+    from ..codes.families import resolve
     from ..core.context import JobContext
     from ..delays import delay as make_delay
     from ..rng import trial_sequence
@@ -133,7 +134,7 @@ def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for tr in doc["trials"]:
         trial, m, tau = int(tr["trial"]), int(tr["m"]), float(tr["tau"])
-        s = make_scheme(tr["scheme"])
+        s = resolve(tr["scheme"], config.get("family"))  # older traces: sums, then matmul
         x = np.array([w["injected_delay"] for w in tr["workers"]], dtype=float)
         ctx = JobContext(m=m, workers=len(x), tau=tau, delay=model)
         res = simulate_one(s, ctx=ctx, x=x, seq=trial_sequence(root, trial))

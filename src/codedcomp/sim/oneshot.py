@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..codes.families import resolve as make_scheme
 from ..codes.sums import Scheme
-from ..codes.sums import scheme as make_scheme
 from ..core.context import JobContext
 from ..core.work import Work, summarize, work_at
 from ..delays import DelayModel

@@ -8,6 +8,11 @@ by the runner, e.g. one per worker) and a seed:
 - ``ensemble[:hidden=32,epochs=5]`` — softmax outputs of a deep ensemble of MLPs on digits
 - ``taylor[:function=exp,dim=16,scale=2]`` — terms of a Taylor series (exp, sin, cos)
 - ``gradient[:data=digits,samples=,features=20]`` — logistic-regression gradients of data shards
+- ``matmul[:n=512,cols=,dtype=float64]`` — ``C = A @ B`` (family ``matmul``: coded by paper 004's
+  codes, each worker getting its own encoded operands)
+
+A workload's ``family`` says which schemes apply (:mod:`codedcomp.codes.families`); the sums
+are family ``sums``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from .ensemble import DeepEnsemble
 from .forest import RandomForest
 from .gradient import LogisticGradient
 from .kernels import KernelSum
+from .matmul import MatmulWorkload
 from .taylor import TaylorSeries
 
 WORKLOADS: Registry[Workload] = Registry("workload")
@@ -84,6 +90,24 @@ WORKLOADS.register(
     ),
     summary="logistic-regression batch gradient as a sum over m data shards",
 )
+WORKLOADS.register(
+    "matmul",
+    MatmulWorkload,
+    (
+        Param("n", int, default=512, low=1, high=16384, help="A is n x n"),
+        Param("cols", int, default=None, low=1, high=16384, help="B is n x cols (default n)"),
+        Param("dtype", str, default="float64", help="float64 | float32 | complex128"),
+    ),
+    summary="C = A @ B of random matrices, coded by paper 004's codes (family matmul)",
+)
+
+
+def family_of(spec: str | Workload) -> str:
+    """The scheme family of a workload spec (or object), without building it."""
+    if isinstance(spec, Workload):
+        return spec.family
+    entry, _ = WORKLOADS.parse_args(spec)
+    return str(getattr(entry.factory, "family", "sums"))
 
 
 def make_workload(spec: str | Workload, *, m: int, seed: int | None = None) -> Workload:
@@ -109,8 +133,10 @@ __all__ = [
     "FunctionList",
     "KernelSum",
     "LogisticGradient",
+    "MatmulWorkload",
     "RandomForest",
     "TaylorSeries",
     "Workload",
+    "family_of",
     "make_workload",
 ]

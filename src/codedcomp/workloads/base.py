@@ -24,6 +24,7 @@ class Workload(ABC):
     """F(x) = Σ f_i(x) over ``m`` functions; see the module docstring."""
 
     name: str = ""
+    family: str = "sums"  # which schemes apply (codedcomp.codes.families)
     m: int
 
     @abstractmethod

@@ -1,0 +1,93 @@
+"""Scheme specs by family: which codes apply to which kind of computation (DESIGN.md "core").
+
+A workload declares its family (:attr:`codedcomp.workloads.base.Workload.family`): ``"sums"``
+for F(x) = Σ f_i(x) (papers 000/001), ``"matmul"`` for ``C = A @ B`` (paper 004).  The same
+spec word can mean different things in two families — ``uncoded`` is a split of the functions
+for sums and a block split of ``A @ B`` for matmul — so :func:`resolve` reads a spec **in the
+family of the job**.  With no family (``codedcomp simulate``, which has no workload), a spec is
+read as a sums scheme when the sums family knows its name and as a matmul code otherwise:
+``simulate uncoded matdot:m=4`` compares both on one time scale (m units = one whole job).
+
+Other families (learned codes' coded inference) add themselves with :func:`register_family`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_RESOLVERS: dict[str, Callable[[str], Any]] = {}
+
+
+def _sums(spec: str) -> Any:
+    from .sums import SCHEMES, scheme
+
+    name = spec.partition(":")[0]
+    if name not in SCHEMES.names():
+        from .matmul import MATMUL_SCHEMES
+
+        if name in MATMUL_SCHEMES.names():
+            raise ValueError(
+                f"scheme {name!r} is a matrix-multiplication code: it runs on the matmul "
+                f"workload (codedcomp run matmul --scheme {spec}); sums schemes: "
+                f"{', '.join(SCHEMES.names())}"
+            )
+    return scheme(spec)
+
+
+def _matmul(spec: str) -> Any:
+    from .matmul.family import matmul_family_scheme
+
+    return matmul_family_scheme(spec)
+
+
+def register_family(name: str, resolver: Callable[[str], Any]) -> None:
+    """Make ``resolver(spec) -> scheme`` the reader of specs for workloads of family ``name``."""
+    _RESOLVERS[name] = resolver
+
+
+register_family("sums", _sums)
+register_family("matmul", _matmul)
+
+
+def families() -> list[str]:
+    """The known families."""
+    return sorted(_RESOLVERS)
+
+
+def resolve(spec: Any, family: str | None = None) -> Any:
+    """The scheme that ``spec`` names in ``family`` (module docstring); objects pass unchanged.
+
+    ``family=None``: sums first, then matmul (for the simulator, which has no workload).  An
+    unknown name fails with one line listing the valid names of the family (or of both).
+    """
+    if not isinstance(spec, str):
+        if isinstance(spec, (bool, int, float)) or spec is None:
+            raise ValueError(f"scheme spec {spec!r} must be a string")
+        return spec
+    if family is not None:
+        if family not in _RESOLVERS:
+            raise ValueError(f"unknown scheme family {family!r}; valid: {', '.join(families())}")
+        return _RESOLVERS[family](spec)
+    from .matmul import MATMUL_SCHEMES
+    from .sums import SCHEMES
+
+    name = spec.partition(":")[0]
+    if name in SCHEMES.names() or name not in MATMUL_SCHEMES.names():
+        try:
+            return _RESOLVERS["sums"](spec)
+        except ValueError as e:
+            if name in SCHEMES.names():
+                raise
+            raise ValueError(
+                f"{e}; matrix-multiplication codes: {', '.join(MATMUL_SCHEMES.names())}"
+            ) from None
+    return _RESOLVERS["matmul"](spec)
+
+
+def scheme(spec: Any, family: str | None = None) -> Any:
+    """``codedcomp.scheme(spec)``: a scheme of any family by its spec (see :func:`resolve`)."""
+    return resolve(spec, family)
+
+
+__all__ = ["families", "register_family", "resolve", "scheme"]

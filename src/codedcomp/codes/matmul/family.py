@@ -1,0 +1,280 @@
+"""Coded matrix multiplication on the core: the same codes, simulated and run for real.
+
+The classes of this package are pure math (``encode``, ``decodable``, ``decode``).  This module
+gives them the shape every executor of the core drives (DESIGN.md: tasks with payloads, one
+policy for the simulator and the runtime):
+
+* :class:`MatmulPlan` — one task per worker (id = payload = the worker's index), its **cost** the
+  worker's product in units of work: ``relative_cost × m`` where ``m`` units are the whole product
+  ``A @ B`` (so τ·m is the time of the uncoded product on one worker, and codes, uncoded splits
+  and the sums schemes share one time scale; complex operands cost 4×: a complex multiply-add is
+  four real ones).  :meth:`MatmulPlan.prepare_input` encodes the job's ``(A, B)`` on the master:
+  every worker's operands ``(Ã_i, B̃_i)`` become the **job data**, shipped once per job (shared
+  memory on ``local``, the object store on Ray) — workers receive no ``A`` or ``B`` at all.
+* :class:`MatmulDecoder` — feeds products (or, in the simulator, worker ids only) to the code;
+  ready when the results in hand decode (:meth:`MatmulCode.decodable`), then ``code.decode``.
+  It accepts the code's value kind: complex for roots-of-unity points (no silent cast).
+* :class:`MatmulScheme` — a code as a scheme of the core: static plan, ``policy``, exact
+  ``decode_point`` and a vectorised shortcut (the K-th arrival for threshold codes).
+* :func:`matmul_family_scheme` — specs in a matrix-multiplication context: the codes of
+  ``MATMUL_SCHEMES``; ``uncoded`` and ``rep:r=`` as splits of ``A @ B`` over the workers (``x·y``
+  chosen as square as the worker count allows when not given); ``hedge:`` and ``speculate:`` over
+  the uncoded split, copying a late worker's block product onto an idle worker (every worker
+  maps every block: the job data is shared).
+
+Work is reported in the same units (:mod:`codedcomp.core.work`): ``units`` done by the decode
+instant over the ``m`` units of one product.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...core.context import JobContext
+from ...core.policy import Policy, StaticPolicy
+from ...core.tasks import Task
+from ...core.work import Work
+from ...errors import NotDecodableError, check
+from ..sums.base import single_task_work
+from .base import MatmulCode
+
+
+@dataclass
+class MatmulPlan:
+    """One task per worker of a matmul code; see the module docstring."""
+
+    code: MatmulCode
+    m: int  # units of work of one whole product A @ B
+    cost: np.ndarray = field(init=False)
+    layout: Any = None
+
+    def __post_init__(self) -> None:
+        self.cost = np.full(self.code.workers, self.code.relative_cost * self.m)
+
+    @property
+    def n_workers(self) -> int:
+        return self.code.workers
+
+    @property
+    def n_tasks(self) -> int:
+        return self.code.workers
+
+    @property
+    def worker_ptr(self) -> np.ndarray:
+        return np.arange(self.code.workers + 1, dtype=np.int64)
+
+    def tasks(self) -> dict[int, list[Task]]:
+        return {i: [Task(i, i, float(self.cost[i]))] for i in range(self.code.workers)}
+
+    def windows(self, x: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=float)
+        return x, x + tau * self.cost
+
+    def prepare_input(self, x: Any) -> tuple[Any, dict[str, np.ndarray]]:
+        """Encode the job's ``(A, B)``: (what workers get as ``x`` — nothing, job data)."""
+        A, B = _operands(x)
+        pairs = self.code.encode(A, B)
+        self.layout = self.code.layout
+        data: dict[str, np.ndarray] = {}
+        for i, (a, b) in enumerate(pairs):
+            data[f"A{i}"] = np.ascontiguousarray(a)
+            data[f"B{i}"] = np.ascontiguousarray(b)
+        return None, data
+
+
+def _operands(x: Any) -> tuple[Any, Any]:
+    ok = isinstance(x, (tuple, list)) and len(x) == 2
+    check("matmul", "x", type(x).__name__, ok, "a pair (A, B) of matrices")
+    return x[0], x[1]
+
+
+class MatmulDecoder:
+    """Products (or worker ids) in, ``C`` out, through the code; see the module docstring."""
+
+    def __init__(self, plan: MatmulPlan) -> None:
+        self.plan = plan
+        self.code = plan.code
+        self.accepts = "complex" if self.code.complex else "real"
+        self.values: dict[int, Any] = {}
+        self.ids: list[int] = []
+        self._ready = False
+
+    @property
+    def received(self) -> int:
+        return len(self.ids)
+
+    def add_task(self, task: int, value: Any = None) -> None:
+        if task in self.values:
+            return
+        self.values[task] = value
+        self.ids.append(task)
+        if not self._ready and len(self.ids) >= self.code.threshold:
+            self._ready = self.code.decodable(self.ids)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def finalize(self) -> None:
+        return None
+
+    def _missing(self) -> str:
+        return f"{self.code._missing(tuple(sorted(self.ids)))} ({len(self.ids)} in hand)"
+
+    def result(self) -> Any:
+        if not self._ready:
+            raise NotDecodableError(
+                f"{self.code.label}: {len(self.ids)} result(s) in hand, cannot decode: "
+                f"{self._missing()}"
+            )
+        if any(v is None for v in self.values.values()):
+            raise NotDecodableError(f"{self.code.label}: decodable, but fed worker ids only")
+        return self.code.decode(self.values, layout=self.plan.layout)
+
+
+class MatmulScheme:
+    """A matmul code as a scheme of the core (static plan); built for ``P`` workers lazily."""
+
+    dynamic = False
+    name = "matmul"
+
+    def __init__(self, spec: str, build: Any) -> None:
+        self.spec = spec
+        self._build = build  # workers -> MatmulCode
+        self._codes: dict[int, MatmulCode] = {}
+
+    def code(self, workers: int) -> MatmulCode:
+        if workers not in self._codes:
+            self._codes[workers] = self._build(workers)
+        return self._codes[workers]
+
+    @property
+    def label(self) -> str:
+        return self.spec
+
+    @property
+    def canonical(self) -> str:
+        """The code's canonical spec (it names the random stream; codes draw nothing)."""
+        if self._codes:
+            return next(iter(self._codes.values())).canonical
+        return self.spec
+
+    def validate(self, m: int, workers: int) -> None:
+        code = self.code(workers)
+        check(
+            code.label, "workers", workers, code.workers == workers, f"{code.workers} (the code's)"
+        )
+
+    def plan(self, m: int, workers: int, rng: np.random.Generator | None = None) -> MatmulPlan:
+        return MatmulPlan(self.code(workers), m)
+
+    def decoder(self, plan: MatmulPlan) -> MatmulDecoder:
+        return MatmulDecoder(plan)
+
+    def decode_point(self, plan: MatmulPlan, order: np.ndarray) -> int | None:
+        return plan.code.decode_point([int(t) for t in order])
+
+    def policy(self, ctx: JobContext, rng: np.random.Generator) -> Policy:
+        return StaticPolicy(self, self.plan(ctx.m, ctx.workers, rng))
+
+    def fast_latency(
+        self,
+        x: np.ndarray,
+        tau: float,
+        m: int,
+        rngs: Sequence[np.random.Generator],
+        work: list[Work | None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per trial: the arrival that completes a decodable set (the K-th for MDS-like codes)."""
+        trials, workers = x.shape
+        plan = self.plan(m, workers)
+        code = plan.code
+        finish = x + tau * plan.cost
+        order = np.argsort(finish, axis=1, kind="stable")
+        latency = np.full(trials, math.inf)
+        received = np.zeros(trials, dtype=np.int64)
+        for t in range(trials):
+            n = code.decode_point(order[t].tolist())
+            if n is not None:
+                latency[t], received[t] = finish[t, order[t, n - 1]], n
+        if work is not None:
+            cost = np.broadcast_to(plan.cost, x.shape)
+            work[:] = single_task_work(x, finish, cost, latency, m)
+        return latency, received
+
+    def __repr__(self) -> str:
+        return self.spec
+
+
+def square_split(p: int) -> tuple[int, int]:
+    """``(x, y)`` with ``x·y = p``, as square as possible (``x <= y``)."""
+    x = max(d for d in range(1, math.isqrt(p) + 1) if p % d == 0)
+    return x, p // x
+
+
+def matmul_family_scheme(spec: str) -> Any:
+    """A scheme for a matrix-multiplication job (module docstring)."""
+    from . import MATMUL_SCHEMES, ReplicationCode, UncodedCode, matmul_scheme
+
+    if not isinstance(spec, str):
+        raise ValueError(f"matmul: scheme spec {spec!r} must be a string")
+    name = spec.strip().partition(":")[0]
+    if name in ("hedge", "speculate"):
+        from ..sums import scheme as sums_scheme
+
+        wrapper = sums_scheme(spec)  # parses and checks the policy's own parameters
+
+        def base(workers: int) -> MatmulScheme:
+            x, y = square_split(workers)
+            return MatmulScheme(f"uncoded:x={x},y={y}", lambda p: UncodedCode(x=x, y=y))
+
+        wrapper.set_base(_LazyBase(base))  # type: ignore[attr-defined]
+        return wrapper
+    _, kwargs = MATMUL_SCHEMES.parse_args(spec)
+    if name in ("uncoded", "rep") and "x=" not in spec and "y=" not in spec:
+        r = kwargs.get("r", 1) if name == "rep" else 1
+
+        def build(workers: int) -> MatmulCode:
+            check(spec, "workers", workers, workers % r == 0, f"a multiple of r={r} (r copies)")
+            x, y = square_split(workers // r)
+            code: MatmulCode = (
+                UncodedCode(x=x, y=y) if name == "uncoded" else ReplicationCode(x=x, y=y, r=r)
+            )
+            code.spec = spec.strip()
+            return code
+
+        return MatmulScheme(spec.strip(), build)
+    return MatmulScheme(spec.strip(), lambda workers: matmul_scheme(spec, workers=workers))
+
+
+class _LazyBase:
+    """A policy's base scheme chosen once the worker count is known (the uncoded split)."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+        self._by: dict[int, MatmulScheme] = {}
+
+    def _at(self, workers: int) -> MatmulScheme:
+        if workers not in self._by:
+            self._by[workers] = self.make(workers)
+        return self._by[workers]
+
+    def plan(self, m: int, workers: int, rng: np.random.Generator) -> MatmulPlan:
+        return self._at(workers).plan(m, workers, rng)
+
+    def decoder(self, plan: MatmulPlan) -> MatmulDecoder:
+        return MatmulDecoder(plan)
+
+
+__all__ = [
+    "MatmulDecoder",
+    "MatmulPlan",
+    "MatmulScheme",
+    "matmul_family_scheme",
+    "square_split",
+]

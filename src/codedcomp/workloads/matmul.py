@@ -1,0 +1,81 @@
+"""``C = A @ B`` as a workload: the coded matrix multiplications of paper 004 run for real.
+
+Unlike the sums of this package, a matmul job gives every worker its **own operands**: the
+master encodes ``(A, B)`` with the scheme's code (:meth:`~codedcomp.codes.matmul.family.
+MatmulPlan.prepare_input`), each worker's pair ``(Ã_i, B̃_i)`` is shipped once per job as job
+data (shared memory on ``local``, the object store on Ray), and a worker's one task computes
+``Ã_i @ B̃_i`` (:meth:`MatmulWorkload.compute`).  The master decodes at the code's threshold.
+
+``matmul[:n=512,cols=,dtype=float64]``: ``A`` is ``n × n`` and ``B`` is ``n × cols`` (default
+``cols = n``; ``cols=1`` is a matrix–vector product, as ``mds:k=`` codes compute), entries
+i.i.d. standard normal (``dtype=complex128``: complex normal), one pair per trial drawn from the
+trial's ``input`` stream.  ``m`` (the runner's number of units, default the worker count) is
+the work of one whole product: a worker of a code with relative cost ``c`` does ``c·m`` units,
+padded to ``τ·c·m`` seconds when ``--tau`` is set (as sums tasks are).  The error of a run is
+``‖Ĉ − A B‖_F / ‖A B‖_F`` against ``A @ B`` computed on the master.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import check
+from .base import Workload
+
+DTYPES = ("float64", "float32", "complex128")
+MAX_N = 16384  # 2 GiB per float64 operand: larger is not a job for one master's memory
+
+
+class MatmulWorkload(Workload):
+    """``A @ B`` for random ``n × n`` and ``n × cols`` matrices; see the module docstring."""
+
+    name = "matmul"
+    family = "matmul"
+
+    def __init__(
+        self,
+        *,
+        m: int,
+        seed: int | None = None,
+        n: int = 512,
+        cols: int | None = None,
+        dtype: str = "float64",
+    ) -> None:
+        check("matmul", "dtype", dtype, dtype in DTYPES, " | ".join(DTYPES))
+        check("matmul", "n", n, 1 <= n <= MAX_N, f"1 <= n <= {MAX_N}")
+        cols = n if cols is None else cols
+        check("matmul", "cols", cols, 1 <= cols <= MAX_N, f"1 <= cols <= {MAX_N}")
+        self.m = int(m)
+        self.n = int(n)
+        self.cols = int(cols)
+        self.dtype = dtype
+
+    def input(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One pair ``(A, B)`` of the workload's shapes and dtype."""
+
+        def draw(shape: tuple[int, int]) -> np.ndarray:
+            if self.dtype == "complex128":
+                return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+            return rng.standard_normal(shape).astype(self.dtype)
+
+        return draw((self.n, self.n)), draw((self.n, self.cols))
+
+    def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
+        raise ValueError(
+            "matmul: a matrix product has no partial sums of f_i; run it with a matmul scheme "
+            "(matdot:m=, polynomial:x=,y=, approx-matdot:m=, optimized:m=,k=, mds:k=, uncoded, "
+            "rep:r=, hedge:, speculate:)"
+        )
+
+    def exact(self, x: Any) -> np.ndarray:
+        A, B = x
+        return np.asarray(A) @ np.asarray(B)
+
+    def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
+        """The worker's product ``Ã_i @ B̃_i`` (``payload`` = its index ``i``), from job data."""
+        if data is None:
+            raise ValueError("matmul: a worker got no operands (job data); is the scheme a code?")
+        i = int(payload)
+        return data[f"A{i}"] @ data[f"B{i}"]

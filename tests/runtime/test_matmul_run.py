@@ -1,0 +1,144 @@
+"""Coded matrix multiplication on the runtime (issue 14 §2): the master encodes, every worker
+gets its own operands as job data, the decoded product is exact (or ε-close), the simulator's
+prediction holds, and specs are read in the workload's family."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import codedcomp
+from codedcomp.cli import app
+from codedcomp.codes.families import resolve
+from codedcomp.codes.matmul.family import MatmulScheme
+from codedcomp.core.context import JobContext
+from codedcomp.runtime import replay
+from codedcomp.runtime.trace import load_traces
+from codedcomp.workloads import make_workload
+
+EXACT = ["matdot:m=4", "polynomial:x=2,y=2", "mds:k=8", "uncoded", "rep:r=3"]
+APPROX = {"approx-matdot:m=4,eps=1e-3": 1e-2}
+COPIES = ["hedge:after=p95", "speculate"]
+THRESHOLD = {
+    "matdot:m=4": 7,
+    "polynomial:x=2,y=2": 4,
+    "mds:k=8": 8,
+    "approx-matdot:m=4,eps=1e-3": 4,
+}
+
+
+@pytest.fixture(scope="module")
+def report(local_backend: object) -> codedcomp.runtime.RunReport:  # type: ignore[name-defined]
+    # n = 50 is divisible by neither 4 nor 3: every split pads and unpads
+    wl = make_workload("matmul:n=50,cols=30", m=9, seed=0)
+    return codedcomp.run(
+        wl,
+        scheme=[*EXACT, *APPROX, *COPIES],
+        backend=local_backend,
+        workers=9,
+        delay="exp:rate=40",
+        tau=0.004,
+        trials=2,
+        seed=5,
+        timeout=30,
+    )
+
+
+def test_every_matmul_scheme_decodes_the_product(report: object) -> None:
+    for r in report.results:  # type: ignore[attr-defined]
+        assert r.failures == 0, r.errors
+        bound = APPROX.get(r.scheme, 1e-10)
+        assert np.all(r.relative_errors <= bound), (r.scheme, r.relative_errors)
+        if r.scheme in APPROX:  # approximate: really not exact, so the error is measured
+            assert np.all(r.relative_errors > 1e-8)
+        for v in r.values:
+            assert v.shape == (50, 30) and not np.iscomplexobj(v)  # real in, real out
+
+
+def test_threshold_codes_stop_at_their_threshold_and_match_the_prediction(report: object) -> None:
+    for r in report.results:  # type: ignore[attr-defined]
+        if r.scheme in THRESHOLD:
+            assert np.all(r.received == THRESHOLD[r.scheme]), r.scheme
+            assert np.all(r.predicted_received == THRESHOLD[r.scheme])
+        # measured within a few tens of ms of the simulator's prediction on the same delays
+        assert np.all(np.abs(r.latencies - r.predicted) < 0.06), (r.scheme, r.latencies)
+
+
+def test_copies_policies_run_over_the_block_split(report: object) -> None:
+    for spec in COPIES:
+        r = report[spec]  # type: ignore[index]
+        works = r.works
+        assert all(w is not None and w.launched >= 9 for w in works)
+
+
+def test_the_decoder_takes_complex_products_of_roots_points() -> None:
+    ctx = JobContext(m=9, workers=9, tau=0.0)
+    rng = np.random.default_rng(0)
+    assert resolve("matdot:m=4", "matmul").policy(ctx, rng).accepts == "complex"
+    real = resolve("matdot:m=4,points=chebyshev", "matmul").policy(ctx, rng)
+    assert real.accepts == "real"
+
+
+def test_workers_get_their_own_encoded_operands_as_job_data() -> None:
+    s = resolve("polynomial:x=2,y=2", "matmul")
+    assert isinstance(s, MatmulScheme)
+    plan = s.plan(4, 5)
+    A, B = np.arange(12.0).reshape(4, 3), np.ones((3, 2))
+    x, data = plan.prepare_input((A, B))
+    assert x is None and data is not None and len(data) == 10  # A0..A4, B0..B4
+    wl = make_workload("matmul:n=4", m=4)
+    products = {i: wl.compute(i, None, data) for i in range(5)}
+    out = plan.code.decode({i: products[i] for i in (0, 2, 3, 4)}, layout=plan.layout)
+    np.testing.assert_allclose(out, A @ B, atol=1e-12)
+    with pytest.raises(ValueError, match="no operands"):
+        wl.compute(0, None, None)
+
+
+def test_specs_are_read_in_the_workload_family() -> None:
+    with pytest.raises(ValueError, match="unknown matmul scheme 'sr'"):
+        resolve("sr:d=2", "matmul")
+    with pytest.raises(ValueError, match="matrix-multiplication code"):
+        resolve("matdot:m=4", "sums")
+    # no family (the simulator): sums names first, then matmul codes
+    assert type(resolve("uncoded")).__module__.startswith("codedcomp.codes.sums")
+    assert isinstance(resolve("matdot:m=2"), MatmulScheme)
+    with pytest.raises(ValueError, match="matrix-multiplication codes: "):
+        resolve("nosuch")
+
+
+def test_cli_runs_matmul_and_replays_its_traces(tmp_path: Path) -> None:
+    out, traces = tmp_path / "r.json", tmp_path / "t.json"
+    args = ["run", "matmul:n=40", "--scheme", "matdot:m=2", "uncoded", "--workers", "4"]
+    args += ["--delay", "exp:rate=40", "--tau", "0.004", "--trials", "2", "--backend", "thread"]
+    args += ["--seed", "2", "--json", str(out), "--trace-out", str(traces)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert doc["config"]["family"] == "matmul" and doc["config"]["workload"] == "matmul:n=40"
+    for res in doc["results"]:
+        assert res["error"] <= 1e-10
+    tdoc = load_traces(traces)
+    for tr, again in zip(tdoc["trials"], replay(tdoc), strict=True):
+        assert again["received"] == tr["predicted"]["received"]
+        assert again["latency"] == pytest.approx(tr["predicted"]["latency"])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["matmul", "--scheme", "sr:d=2"], "unknown matmul scheme 'sr'"),
+        (["kernel-sum", "--scheme", "matdot:m=2"], "matrix-multiplication code"),
+        (["matmul:dtype=int8", "--scheme", "matdot:m=2"], "dtype"),
+        (["matmul:n=0", "--scheme", "matdot:m=2"], "n"),
+        (["matmul", "--scheme", "matdot:m=4"], "workers"),  # 2m-1 = 7 > 4 workers
+    ],
+)
+def test_bad_matmul_input_is_one_line(args: list[str], needle: str) -> None:
+    r = CliRunner().invoke(app, ["run", *args, "--workers", "4", "--backend", "thread"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], r.output
