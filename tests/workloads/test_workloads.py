@@ -52,8 +52,15 @@ def queries(w: Workload, n: int = 3, seed: int = 0) -> list[np.ndarray]:
     return [w.input(rng) for _ in range(n)]
 
 
+# workloads of other families, tested where their schemes run
+OTHER_FAMILIES = {"matmul"}  # tests/runtime/test_matmul_run.py
+
+
 def test_every_registered_workload_is_tested() -> None:
-    assert {s.partition(":")[0] for s in SPECS} == set(WORKLOADS.names())
+    assert {s.partition(":")[0] for s in SPECS} | OTHER_FAMILIES == set(WORKLOADS.names())
+    for name in OTHER_FAMILIES:
+        assert make_workload(name, m=4).family != "sums"
+    assert {build(s).family for s in SPECS} == {"sums"}
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -234,7 +241,7 @@ def test_gradient_is_the_logistic_gradient() -> None:
         (
             "nosuch",
             M,
-            "unknown workload 'nosuch'; valid: ensemble, gradient, kernel-sum, "
+            "unknown workload 'nosuch'; valid: ensemble, gradient, kernel-sum, matmul, "
             "random-forest, taylor",
         ),
         (
