@@ -144,3 +144,13 @@ def test_bad_matmul_input_is_one_line(args: list[str], needle: str) -> None:
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0], r.output
+
+
+def test_canonical_spec_names_the_scheme_not_its_spelling() -> None:
+    same = ["matdot:m=4", "matdot:m=4,points=roots", "matdot:m=4,order=bitrev"]
+    assert {resolve(s, "matmul").canonical for s in same} == {"matdot:m=4"}
+    s = resolve("polynomial:x=2,y=2", "matmul")
+    before = s.canonical
+    s.plan(4, 6)  # building a code for a worker count does not rename the scheme
+    assert s.canonical == before == "polynomial:x=2,y=2"
+    assert resolve("matdot:m=4,points=chebyshev", "matmul").canonical != "matdot:m=4"

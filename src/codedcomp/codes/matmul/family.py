@@ -159,10 +159,20 @@ class MatmulScheme:
 
     @property
     def canonical(self) -> str:
-        """The code's canonical spec (it names the random stream; codes draw nothing)."""
-        if self._codes:
-            return next(iter(self._codes.values())).canonical
-        return self.spec
+        """The spec with only its non-default keys, in the registry's order (it names the
+        random stream: ``matdot:m=4`` and ``matdot:m=4,points=roots`` are one scheme).  It does
+        not depend on the worker count (a code is built per worker count)."""
+        from . import MATMUL_SCHEMES
+
+        entry, kwargs = MATMUL_SCHEMES.parse_args(self.spec)
+        parts = [
+            f"{p.name}={kwargs[p.name]:g}"
+            if isinstance(kwargs[p.name], float)
+            else f"{p.name}={kwargs[p.name]}"
+            for p in entry.params
+            if p.name in kwargs and kwargs[p.name] != p.default
+        ]
+        return f"{entry.name}:{','.join(parts)}" if parts else entry.name
 
     def validate(self, m: int, workers: int) -> None:
         code = self.code(workers)
