@@ -205,6 +205,7 @@ def register(app: typer.Typer) -> None:
                 extra=[
                     ("predicted", "predicted mean"),
                     ("rel_error", "error"),
+                    *(QUERY_COLUMNS if prepared.workload.family == "inference" else []),
                     *WORK_COLUMNS,
                 ],
             )
@@ -222,11 +223,17 @@ def register(app: typer.Typer) -> None:
                 from ..sim.plot import tail_plot
 
                 curves: dict[str, np.ndarray] = {}
+                xlabel = "latency t (s)"
                 for r in report.results:
-                    curves[r.scheme] = r.latencies
-                    if np.isfinite(r.predicted).any():
-                        curves[f"{r.scheme} (predicted)"] = r.predicted
-                out = tail_plot(curves, plot, title=title, xlabel="latency t (s)")
+                    measured: np.ndarray = r.latencies
+                    predicted: np.ndarray | None = r.predicted
+                    q, pq = r.query_latencies, r.predicted_query_latencies
+                    if q is not None:  # jobs serving several answers: each query's latency
+                        measured, predicted, xlabel = q, pq, "per-query latency t (s)"
+                    curves[r.scheme] = measured
+                    if predicted is not None and np.isfinite(predicted).any():
+                        curves[f"{r.scheme} (predicted)"] = predicted
+                out = tail_plot(curves, plot, title=title, xlabel=xlabel)
                 err.print(f"plot: {out}")
             if plot_work is not None:
                 from ..sim.plot import work_plot
@@ -238,8 +245,16 @@ def register(app: typer.Typer) -> None:
             cli_fail(msg, 3)
 
 
+# inference: each query's latency and the accuracy of the answers served, beside the group's
+QUERY_COLUMNS = [("query_p50", "query p50"), ("query_p99", "query p99"), ("accuracy", "accuracy")]
+
+
 def _row(r: dict[str, Any]) -> dict[str, Any]:
     out = with_work(r)
     out["predicted"] = r["predicted_latency"]["mean"]
     out["rel_error"] = r["error"]
+    if "query_latency" in r:
+        out["query_p50"] = r["query_latency"]["p50"]
+        out["query_p99"] = r["query_latency"]["p99"]
+        out["accuracy"] = (r["accuracy"] or {}).get("served")
     return out

@@ -41,6 +41,12 @@ def _matmul(spec: str) -> Any:
     return matmul_family_scheme(spec)
 
 
+def _inference(spec: str) -> Any:
+    from .learned.family import inference_family_scheme
+
+    return inference_family_scheme(spec)
+
+
 def register_family(name: str, resolver: Callable[[str], Any]) -> None:
     """Make ``resolver(spec) -> scheme`` the reader of specs for workloads of family ``name``."""
     _RESOLVERS[name] = resolver
@@ -48,6 +54,7 @@ def register_family(name: str, resolver: Callable[[str], Any]) -> None:
 
 register_family("sums", _sums)
 register_family("matmul", _matmul)
+register_family("inference", _inference)
 
 
 def families() -> list[str]:

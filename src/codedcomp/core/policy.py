@@ -112,6 +112,24 @@ class Policy(ABC):
     def planned_tasks(self) -> list[int]:
         """Expected length of each worker's queue (where injected faults are placed)."""
 
+    def answers(self) -> list[tuple[float, str]] | None:
+        """Per query of a job that serves several answers (inference): ``(instant, how)`` —
+        when the query was answered (``inf``: not yet) and ``"direct"`` or ``"decoded"``.
+
+        ``None`` (the default): the job has one answer, dated by :meth:`decode_point`.
+        """
+        return None
+
+
+def answers_at(decoder: Any, fed_at: list[float]) -> list[tuple[float, str]] | None:
+    """:meth:`Policy.answers` from a decoder's ``answer_points()`` — per query, ``(n, how)``
+    with ``n`` the count of results fed to the decoder when it was answered (``None``: not yet)
+    — and ``fed_at``, the instant each result was fed to it."""
+    points = getattr(decoder, "answer_points", None)
+    if points is None:
+        return None
+    return [(fed_at[n - 1] if n else float("inf"), how) for n, how in points()]
+
 
 class StaticPlan(Protocol):
     """What :class:`StaticPolicy` needs of a plan (sums' :class:`~codedcomp.codes.sums.Plan`)."""
@@ -150,6 +168,7 @@ class StaticPolicy(Policy):
         self.decoder = scheme.decoder(plan)
         self.accepts = getattr(self.decoder, "accepts", "real")
         self._fed: list[int] = []  # task ids in the order they were fed
+        self._fed_at: list[float] = []  # when each was fed (per-query answers)
 
     def initial(self) -> Actions:
         return Actions(self.plan.tasks())
@@ -161,8 +180,12 @@ class StaticPolicy(Policy):
     def on_event(self, event: Event, now: float) -> Actions | None:
         if event.kind == "result":
             self._fed.append(event.task)
+            self._fed_at.append(now)
             self.decoder.add_task(event.task, event.value)
         return None
+
+    def answers(self) -> list[tuple[float, str]] | None:
+        return answers_at(self.decoder, self._fed_at)
 
     def finalize(self) -> None:
         self.decoder.finalize()

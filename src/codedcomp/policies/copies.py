@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.policy import Policy
+from ..core.policy import Policy, answers_at
 from ..core.tasks import Actions, Event, Task
 
 
@@ -63,6 +63,7 @@ class CopyPolicy(Policy):
         self.next_id = n
         self.origin: dict[int, int] = {}  # copy id -> unit
         self.copies_launched = 0
+        self.fed_at: list[float] = []  # when each unit was fed to the decoder
 
     # -- Policy ------------------------------------------------------------------------------
     def prepare_input(self, x: Any) -> tuple[Any, Any]:
@@ -119,6 +120,7 @@ class CopyPolicy(Policy):
                 self.done[u] = True
                 self.n_done += 1
                 self.durations.append(now - since)
+                self.fed_at.append(now)
                 self.decoder.add_task(u, event.value)
                 for other in list(self.live[u]):  # the first copy wins: cancel the others
                     self._forget(other, now)
@@ -195,6 +197,9 @@ class CopyPolicy(Policy):
 
     def result(self) -> Any:
         return self.decoder.result()
+
+    def answers(self) -> list[tuple[float, str]] | None:
+        return answers_at(self.decoder, self.fed_at)
 
     @property
     def units(self) -> float:

@@ -174,7 +174,7 @@ class Hedge(Scheme):
             if ctx.natural:
                 after, adaptive = None, True
             else:
-                cost = ctx.m / ctx.workers
+                cost = getattr(plan, "unit_cost", None) or ctx.m / ctx.workers  # one task's
                 after = task_time_quantile(self.quantile, ctx, cost, self.canonical)
         policy = HedgePolicy(
             self, plan, label=self.label, after=after, quantile=self.quantile, copies=self.copies

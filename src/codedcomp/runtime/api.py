@@ -20,6 +20,7 @@ mean predicted and measured latency over the trials where both are finite.
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 import warnings
@@ -75,6 +76,54 @@ class RunResult:
     relative_errors: np.ndarray  # vs the exact F(x) (nan: failed or not checked)
     traces: list[Trace] = field(repr=False, default_factory=list)
     predicted_work: list[Work | None] = field(repr=False, default_factory=list)
+    # jobs serving several answers (inference): the simulator's per-query instants per trial,
+    # and per trial the answers scored against the labels (``_score``)
+    predicted_answers: list[list[tuple[float, str]] | None] = field(
+        repr=False, default_factory=list
+    )
+    scores: list[dict[str, Any] | None] = field(repr=False, default_factory=list)
+
+    @property
+    def query_latencies(self) -> np.ndarray | None:
+        """Every query's answer instant over all trials (``inf``: never answered); ``None`` for
+        jobs with one answer."""
+        if not any(t.answers is not None for t in self.traces):
+            return None
+        return np.array(
+            [math.inf if at is None else at for t in self.traces for at, _ in (t.answers or [])],
+            dtype=float,
+        )
+
+    @property
+    def predicted_query_latencies(self) -> np.ndarray | None:
+        """The simulator's per-query instants over all trials (``None``: not predicted)."""
+        got = [a for a in self.predicted_answers if a is not None]
+        if not got:
+            return None
+        return np.array([at for a in got for at, _ in a], dtype=float)
+
+    def accuracy(self) -> dict[str, Any] | None:
+        """Accuracy of the answers served (decoded trials), against the labels and against F."""
+        got = [s for s in self.scores if s is not None]
+        if not got:
+            return None
+        correct = np.concatenate([s["correct"] for s in got])
+        agree = np.concatenate([s["agree"] for s in got])
+        base = np.concatenate([s["base"] for s in got])
+        decoded = np.concatenate([s["decoded"] for s in got])
+
+        def mean(a: np.ndarray) -> float | None:
+            return float(a.mean()) if a.size else None
+
+        return {
+            "served": mean(correct),  # argmax of the answer served == label
+            "base": mean(base),  # F itself on the same queries
+            "agreement": mean(agree),  # argmax of the answer == argmax of F
+            "decoded": mean(decoded),  # fraction of answers reconstructed
+            "decoded_served": mean(correct[decoded]),
+            "decoded_agreement": mean(agree[decoded]),
+            "answers": int(correct.size),
+        }
 
     @property
     def works(self) -> list[Work | None]:
@@ -140,6 +189,22 @@ class RunResult:
             ),
             "predicted_work": summarize(self.predicted_work),
             "errors": sorted({e for e in self.errors if e})[:3],
+            **self._per_query_json(),
+        }
+
+    def _per_query_json(self) -> dict[str, Any]:
+        """Fields of jobs serving several answers (inference); none for the others."""
+        q = self.query_latencies
+        if q is None:
+            return {}
+        pq = self.predicted_query_latencies
+        return {
+            "query_latency": latency_stats(q),  # each query, answered by its own output or a
+            "query_failures": int((~np.isfinite(q)).sum()),  # decodable set; never answered
+            "predicted_query_latency": latency_stats(pq[np.isfinite(pq)])
+            if pq is not None
+            else latency_stats(np.array([])),
+            "accuracy": self.accuracy(),
         }
 
 
@@ -245,7 +310,10 @@ def prepare(
     be = get_backend(backend)
     m = int(workload.m)
     workers = m if workers is None else workers
-    check_sizes("run", m=m, workers=workers, tau=tau, trials=trials)
+    spare = getattr(workload, "spare_workers", False)  # more workers than units: see Workload
+    whole = isinstance(workers, (int, np.integer)) and not isinstance(workers, bool)
+    bound = max(m, int(workers)) if spare and whole else m
+    check_sizes("run", m=bound, workers=workers, tau=tau, trials=trials)
     check_number("run", "timeout", timeout, low=0, low_open=True, high=MAX_TIME)
     check_number(
         "run", "task_timeout", task_timeout, low=0, low_open=True, high=timeout, optional=True
@@ -253,6 +321,9 @@ def prepare(
     check_seed("run", seed)
     for s in schemes:
         s.validate(m, int(workers))
+        check_workload = getattr(s, "check_workload", None)
+        if check_workload is not None:  # e.g. a learned code trained through this very F
+            check_workload(workload)
     be.check(workload)
     root = root_sequence(seed)
     config = {
@@ -354,6 +425,7 @@ def execute_prepared(
     pred_lat = np.full((n_s, p.trials), np.nan)
     pred_rec = np.zeros((n_s, p.trials), dtype=np.int64)
     pred_work: list[list[Work | None]] = [[None] * p.trials for _ in p.schemes]
+    pred_ans: list[list[Any]] = [[None] * p.trials for _ in p.schemes]
     natural = isinstance(p.model, NoDelay) and p.tau == 0
     sim_ctx = JobContext(m=p.m, workers=p.workers, tau=p.tau, delay=p.model)
     unit_timeout = p.task_timeout or default_task_timeout(p.tau, 1.0, p.timeout)
@@ -362,7 +434,8 @@ def execute_prepared(
         warm_up(s, p.m, p.workers)
     key = uuid.uuid4().hex
     per: list[dict[str, list[Any]]] = [
-        {"values": [], "lat": [], "rec": [], "err": [], "rel": [], "traces": []} for _ in p.schemes
+        {"values": [], "lat": [], "rec": [], "err": [], "rel": [], "traces": [], "scores": []}
+        for _ in p.schemes
     ]
     ref_notes: list[str] = []
     fixed_exact = _reference(p, p.x, ref_notes) if check_error and p.fixed_x else None
@@ -380,12 +453,16 @@ def execute_prepared(
                 for k, s in enumerate(p.schemes):
                     policy = s.policy(run_ctx, substream(seq, s.canonical))
                     if predict:  # the simulator on the same delays and stream: the same plan
-                        out = simulate_one(s, ctx=sim_ctx, x=X[t], seq=seq)
+                        # per-query answers come from the policy the event-driven path drove
+                        path: Any = "events" if getattr(s, "per_query", False) else "auto"
+                        out = simulate_one(s, ctx=sim_ctx, x=X[t], seq=seq, path=path)
                         pred_lat[k, t], pred_rec[k, t], pred_work[k][t] = (
                             out.latency,
                             out.received,
                             out.work,
                         )
+                        if out.job is not None:
+                            pred_ans[k][t] = out.job.policy.answers()
                     faults = place_faults(p.faults, drawn, policy.planned_tasks())
                     ex = execute(
                         policy,
@@ -405,6 +482,10 @@ def execute_prepared(
                         "latency": float(lat) if np.isfinite(lat) else None,
                         "received": int(pred_rec[k, t]),
                     }
+                    if pred_ans[k][t] is not None:
+                        ex.trace.predicted["answers"] = [
+                            [a if np.isfinite(a) else None, how] for a, how in pred_ans[k][t]
+                        ]
                     book = per[k]
                     book["values"].append(ex.value)
                     book["lat"].append(ex.latency)
@@ -416,12 +497,30 @@ def execute_prepared(
                         else np.nan
                     )
                     book["traces"].append(ex.trace)
+                    book["scores"].append(_score(p.workload, x_t, ex, exact))
                     if progress:
                         progress(1)
     except KeyboardInterrupt as e:  # the trials done so far travel with the interrupt
-        e.report = _report(p, per, pred_lat, pred_rec, pred_work, ref_notes)  # type: ignore[attr-defined]
+        e.report = _report(p, per, pred_lat, pred_rec, pred_work, ref_notes, pred_ans)  # type: ignore[attr-defined]
         raise
-    return _report(p, per, pred_lat, pred_rec, pred_work, ref_notes)
+    return _report(p, per, pred_lat, pred_rec, pred_work, ref_notes, pred_ans)
+
+
+def _score(workload: Workload, x: Any, ex: Any, exact: Any) -> dict[str, Any] | None:
+    """The answers of a decoded job serving several (inference), scored per query: against the
+    labels the workload kept on the master, against F's own answer, and which were decoded."""
+    labels = getattr(workload, "labels", None)
+    lab = labels(x) if labels is not None else None
+    if lab is None or ex.value is None or ex.trace.answers is None:
+        return None
+    pred = np.asarray(ex.value).argmax(axis=-1)
+    ref = np.asarray(exact).argmax(axis=-1) if exact is not None else np.full_like(pred, -1)
+    return {
+        "correct": pred == lab,
+        "agree": pred == ref,
+        "base": ref == lab,
+        "decoded": np.array([how == "decoded" for _, how in ex.trace.answers], dtype=bool),
+    }
 
 
 def _report(
@@ -431,6 +530,7 @@ def _report(
     pred_rec: np.ndarray,
     pred_work: list[list[Work | None]],
     ref_notes: list[str],
+    pred_ans: list[list[Any]] | None = None,
 ) -> RunReport:
     """The report of the trials done so far (all of them, or those before an interrupt)."""
     results = [
@@ -445,6 +545,8 @@ def _report(
             relative_errors=np.array(b["rel"], dtype=float),
             traces=b["traces"],
             predicted_work=pred_work[k][: len(b["lat"])],
+            predicted_answers=pred_ans[k][: len(b["lat"])] if pred_ans else [],
+            scores=b["scores"],
         )
         for k, (s, b) in enumerate(zip(p.schemes, per, strict=True))
     ]

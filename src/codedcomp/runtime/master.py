@@ -464,6 +464,9 @@ def execute(
         entry["state"] = state if state != "queued" else "stopped"
     trace.work = books.work(report.stops, tau, policy.units).to_json()
     trace.received = policy.received
+    answers = policy.answers()  # per-query instants (inference), already relative to t0
+    if answers is not None:
+        trace.answers = [[at if at != float("inf") else None, how] for at, how in answers]
     if detected is None:
         why = f"timed out after {timeout:g} s" if timed_out else "every worker finished or failed"
         trace.error = (

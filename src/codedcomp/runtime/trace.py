@@ -66,6 +66,8 @@ class Trace:
     work: dict[str, Any] = field(default_factory=dict)  # codedcomp.core.work.Work.to_json()
     error: str | None = None
     predicted: dict[str, Any] = field(default_factory=dict)  # simulator: latency, received
+    # jobs serving several answers (inference): per query [instant answered or None, how]
+    answers: list[list[Any]] | None = None
 
     @property
     def injected_delays(self) -> np.ndarray:
@@ -78,6 +80,8 @@ class Trace:
 
     def to_json(self) -> dict[str, Any]:
         doc = {k: v for k, v in asdict(self).items() if k != "workers"}
+        if doc["answers"] is None:  # one answer per job: the latency says it
+            del doc["answers"]
         doc["wasted_work"] = self.wasted_work
         doc["workers"] = [w.to_json() for w in self.workers]
         return doc

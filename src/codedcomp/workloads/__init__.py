@@ -10,6 +10,8 @@ by the runner, e.g. one per worker) and a seed:
 - ``gradient[:data=digits,samples=,features=20]`` — logistic-regression gradients of data shards
 - ``matmul[:n=512,cols=,dtype=float64]`` — ``C = A @ B`` (family ``matmul``: coded by paper 004's
   codes, each worker getting its own encoded operands)
+- ``inference[:dataset=digits,k=2,base=mlp,base_seed=0]`` — a frozen classifier F on groups of k
+  test queries (family ``inference``: coded by paper 003's learned codes; PyTorch extra)
 
 A workload's ``family`` says which schemes apply (:mod:`codedcomp.codes.families`); the sums
 are family ``sums``.
@@ -25,6 +27,7 @@ from .base import FunctionList, Workload
 from .ensemble import DeepEnsemble
 from .forest import RandomForest
 from .gradient import LogisticGradient
+from .inference import InferenceWorkload
 from .kernels import KernelSum
 from .matmul import MatmulWorkload
 from .taylor import TaylorSeries
@@ -100,6 +103,17 @@ WORKLOADS.register(
     ),
     summary="C = A @ B of random matrices, coded by paper 004's codes (family matmul)",
 )
+WORKLOADS.register(
+    "inference",
+    InferenceWorkload,
+    (
+        Param("dataset", str, default="digits", help="digits | mnist (5k subset) | fashion"),
+        Param("k", int, default=2, low=1, high=64, help="queries per group"),
+        Param("base", str, default="mlp", help="base model F: mlp (Base-MLP) | cnn"),
+        Param("base_seed", int, default=0, low=0, help="seed of F's (cached) training"),
+    ),
+    summary="a frozen classifier F on groups of k test queries (family inference; learned codes)",
+)
 
 
 def family_of(spec: str | Workload) -> str:
@@ -131,6 +145,7 @@ __all__ = [
     "WORKLOADS",
     "DeepEnsemble",
     "FunctionList",
+    "InferenceWorkload",
     "KernelSum",
     "LogisticGradient",
     "MatmulWorkload",

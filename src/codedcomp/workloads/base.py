@@ -25,6 +25,9 @@ class Workload(ABC):
 
     name: str = ""
     family: str = "sums"  # which schemes apply (codedcomp.codes.families)
+    # more workers than the m units of work is fine: the extra ones hold parities, replicas or
+    # copies (inference: m = k queries); sums give every worker at least one function
+    spare_workers: bool = False
     m: int
 
     @abstractmethod
