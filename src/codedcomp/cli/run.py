@@ -7,7 +7,9 @@
 Every scheme runs ``N`` trials under the same injected delays, inputs and faults per trial
 (common random numbers); the table and JSON set the measured latency beside the simulator's
 prediction for the same delays and plans.  ``--scheme`` takes several specs
-(``--scheme uncoded sr:d=2``: extra words after the workload are schemes too).  ``m`` (number of
+(``--scheme uncoded sr:d=2``: extra words after the workload are schemes too; none: the
+workload family's ``DEFAULT_SCHEMES``).  Specs are read in the workload's family (sums, matmul,
+inference: :mod:`codedcomp.codes.families`).  ``m`` (number of
 functions) defaults to the number of workers, 16.  All specs and sizes are checked before any
 worker starts: a bad one prints one line and exits 2; a trial that cannot decode exits 3 after
 the results are written.  With ``--json -`` stdout holds only the JSON (table on stderr).
@@ -131,8 +133,6 @@ def register(app: typer.Typer) -> None:
         from ..runtime.backends import backend as get_backend
 
         specs = list(scheme or []) + workload[1:]
-        if not specs:
-            specs = ["uncoded", "lt:r=1"]
         if ray_address is not None:
             if backend not in ("local", "ray"):
                 cli_fail(f"--ray-address needs --backend ray, not --backend {backend}")
@@ -152,6 +152,8 @@ def register(app: typer.Typer) -> None:
             except ImportError:
                 cli_fail("workloads are not available in this installation")
             family = family_of(workload[0])  # specs are read in the workload's family
+            if not specs:  # the family's uncoded baseline and one code
+                specs = list(DEFAULT_SCHEMES.get(family, ("uncoded",)))
             objs = [resolve(s, family) for s in specs]  # names first: cheap, one-line errors
             make_delay(delay)
             parse_faults(fail)
@@ -247,6 +249,13 @@ def register(app: typer.Typer) -> None:
 
 # inference: each query's latency and the accuracy of the answers served, beside the group's
 QUERY_COLUMNS = [("query_p50", "query p50"), ("query_p99", "query p99"), ("accuracy", "accuracy")]
+
+
+DEFAULT_SCHEMES = {
+    "sums": ("uncoded", "lt:r=1"),
+    "matmul": ("uncoded", "matdot:m=2"),
+    "inference": ("uncoded", "sum-parity"),
+}
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:
