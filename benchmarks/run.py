@@ -47,11 +47,13 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 # Modules the project plans; one that is absent is reported as an ERROR, not skipped quietly.
 EXPECTED = (
+    "bench_fuzz",
     "bench_lt",
     "bench_matmul",
     "bench_policies",
     "bench_ray",
     "bench_runtime",
+    "bench_sigint",
     "bench_sim",
     "bench_sr",
 )
@@ -675,10 +677,12 @@ def _render_bench(b: dict[str, Any]) -> list[str]:
         verdict = f"INFO (no target; {b['target'] or 'informational'})"
     else:
         op = "≤" if b["status"] == "PASS" else ">"
+        share = (  # a zero target (a count that must be 0) has no percentage
+            f"{100 * st['median'] / b['target_s']:.0f} % of the target; " if b["target_s"] else ""
+        )
         verdict = (
             f"**{b['status']}** — median {fmt(st['median'], u)} {op} "
-            f"{fmt(b['target_s'], u)} ({100 * st['median'] / b['target_s']:.0f} % of "
-            f"the target; target: {b['target']})"
+            f"{fmt(b['target_s'], u)} ({share}target: {b['target']})"
         )
     L.append(f"- result: {verdict}")
     minmax = f", min {fmt(st['min'], u)}, max {fmt(st['max'], u)}" if st["n"] >= 4 else ""

@@ -98,6 +98,27 @@ def test_ctrl_c_during_imports_is_one_line() -> None:
     assert p.returncode == 130 and p.stderr.strip() == "interrupted", p.stderr
 
 
+@pytest.mark.parametrize("module", ["codedcomp.runtime.api", "codedcomp.codes.sums"])
+def test_ctrl_c_during_a_commands_own_set_up_is_one_line(module: str) -> None:
+    """typer turns a KeyboardInterrupt inside a command into a *silent* exit 130; the CLI must
+    still print its one line (found by benchmarks/bench_sigint.py: SIGINT 0.3–0.45 s after the
+    start of ``codedcomp run``, while the command imported the runtime, printed nothing)."""
+    code = (
+        "import sys\n"
+        "from codedcomp._entry import main\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "sys.argv = ['codedcomp', 'run', 'kernel-sum', '--scheme', 'uncoded', '--workers', '2',\n"
+        "            '--backend', 'thread']\n"
+        "main()\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 130 and p.stderr.strip() == "interrupted", (p.returncode, p.stderr)
+
+
 def test_a_swallowed_interrupt_is_raised_again() -> None:
     """A KeyboardInterrupt lost in a weakref callback ("Exception ignored") still stops the run."""
     if sys.platform == "win32":  # pragma: no cover

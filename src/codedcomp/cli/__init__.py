@@ -9,12 +9,41 @@ one line naming the constraint and exits 2; too few results to decode exits 3.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from . import learned, reproduce, run, simulate
 from .common import JsonOpt, SeedOpt, console, err, fail, progress_bar, user_errors, write_json
 
+
+class _Interrupted(BaseException):
+    """Ctrl-C inside a command, carried past typer (which would turn it into a silent 130)."""
+
+
+class _Group(TyperGroup):
+    """The root group: a ``KeyboardInterrupt`` while parsing or running a command leaves typer
+    as :class:`_Interrupted`, so :func:`main` prints its one line.  (typer catches
+    ``KeyboardInterrupt`` itself and, with ``standalone_mode=False``, *returns* 130 without a
+    word: a Ctrl-C during a command's own imports or set-up exited silently, measured by
+    ``benchmarks/bench_sigint.py``.)"""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Coded computing: finish when enough results are in, not when the slowest worker does.",
@@ -41,7 +70,7 @@ def main() -> None:
     )
     try:
         code = app(standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):
+    except (KeyboardInterrupt, _Interrupted, typer.Abort):
         err.print("interrupted", highlight=False)
         raise SystemExit(130) from None
     except usage as e:  # bad option or argument: click's message on one line, exit 2
