@@ -40,8 +40,11 @@ JsonOpt = Annotated[
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print one error line and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one error line and exit with ``code``; ``message`` is plain text, printed as written
+    (``codedcomp[learned]`` or ``shape [2, 3]`` are not read as markup)."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

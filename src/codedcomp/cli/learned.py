@@ -17,12 +17,12 @@ both commands print one line saying how to install it and exit 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from .common import user_errors
 
 learned_app = typer.Typer(
     add_completion=False,
@@ -35,23 +35,6 @@ learned_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add the ``learned`` sub-app (``train``, ``eval``) to ``app``."""
     app.add_typer(learned_app, name="learned")
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """The CLI's ``user_errors`` (one line, exit 2 / 3), with the message escaped for rich so
-    that ``pip install 'codedcomp[learned]'`` is printed as written, not read as markup."""
-    from rich.markup import escape
-
-    from ..errors import NotDecodableError
-    from .common import fail
-
-    try:
-        yield
-    except NotDecodableError as e:
-        fail(escape(str(e)), 3)
-    except ValueError as e:
-        fail(escape(str(e)), 2)
 
 
 def _pct(v: float | None) -> str:
@@ -101,7 +84,7 @@ def train_command(
     from ..codes.learned.requires import torch_module
     from .common import err
 
-    with _errors():
+    with user_errors():
         torch_module()
         from ..codes.learned.data import load_dataset
         from ..codes.learned.training import TrainConfig, train
@@ -181,7 +164,7 @@ def eval_command(
     from ..errors import check
     from .common import console, write_json
 
-    with _errors():
+    with user_errors():
         torch_module()
         check("learned eval", "rate", rate, 0 <= rate <= 1, "in [0, 1]")
         check("learned eval", "groupings", groupings, groupings >= 1, ">= 1")

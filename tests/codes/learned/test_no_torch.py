@@ -51,6 +51,7 @@ LEARNED_COMMANDS = [
     ["learned", "train", "--dataset", "digits", "--out", "x.pt"],
     ["learned", "eval", "x.pt"],
     ["reproduce", "learned-table4", "--quick", "--out", "outdir"],
+    ["run", "inference:dataset=digits,k=2", "--workers", "3", "--backend", "thread"],
 ]
 
 
@@ -73,11 +74,10 @@ def test_without_torch_one_line_says_how_to_install(tmp_path: object) -> None:
     assert len(lines) == len(LEARNED_COMMANDS)
     for args, line in zip(LEARNED_COMMANDS, lines, strict=True):
         code, _, text = line.partition(" ")
-        assert code == "2", line
+        assert code == "2", (args, line)
         assert "|" not in text, f"more than one line: {text}"
-        assert "PyTorch" in text and "pip install 'codedcomp" in text
-        if args[0] == "learned":  # `reproduce` prints through the CLI's fail(), which reads markup
-            assert "pip install 'codedcomp[learned]'" in text
+        # every command prints the install hint as written (fail() escapes rich markup)
+        assert "PyTorch" in text and "pip install 'codedcomp[learned]'" in text
 
 
 def test_library_names_need_torch_in_one_line() -> None:
