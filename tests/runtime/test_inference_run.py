@@ -210,3 +210,21 @@ def test_without_torch_the_workload_says_how_to_install(monkeypatch: pytest.Monk
     lines = [ln for ln in r.output.splitlines() if ln.strip()]
     # the CLI's fail() reads rich markup, which swallows "[learned]" (cli/common.py)
     assert len(lines) == 1 and "PyTorch" in lines[0] and "pip install 'codedcomp" in lines[0]
+
+
+def test_without_a_reference_agreement_with_f_is_unknown_not_zero(
+    ckpt: str, workload: object, thread_backend: object
+) -> None:
+    res = codedcomp.run(
+        workload,
+        scheme=["uncoded", "sum-parity"],
+        backend=thread_backend,
+        workers=3,
+        trials=2,
+        seed=1,
+        check_error=False,
+    )
+    for r in res.results:
+        acc = r.accuracy()
+        assert acc is not None and acc["served"] is not None  # labels are still known
+        assert acc["agreement"] is None and acc["base"] is None  # F's answer is not

@@ -154,3 +154,39 @@ def test_canonical_spec_names_the_scheme_not_its_spelling() -> None:
     s.plan(4, 6)  # building a code for a worker count does not rename the scheme
     assert s.canonical == before == "polynomial:x=2,y=2"
     assert resolve("matdot:m=4,points=chebyshev", "matmul").canonical != "matdot:m=4"
+
+
+def test_complex_operands_run_through_real_point_codes_and_are_charged_alike() -> None:
+    wl = make_workload("matmul:n=12,dtype=complex128", m=4, seed=0)
+    specs = ["uncoded", "matdot:m=2", "matdot:m=2,points=chebyshev", "rep:r=2"]
+    rep = codedcomp.run(wl, scheme=specs, backend="thread", workers=4, seed=0, trials=2)
+    for r in rep.results:
+        assert r.failures == 0 and np.all(r.relative_errors <= 1e-12), r.scheme
+        assert all(np.iscomplexobj(v) for v in r.values)
+    s_roots, s_cheb = (
+        resolve("matdot:m=2", "matmul"),
+        resolve("matdot:m=2,points=chebyshev", "matmul"),
+    )
+    for s in (s_roots, s_cheb):
+        s.check_workload(wl)
+    # on complex operands a complex-point product is no dearer than a real-point one
+    assert s_roots.plan(4, 4).cost[0] == s_cheb.plan(4, 4).cost[0] == pytest.approx(2.0)
+    assert resolve("matdot:m=2", "matmul").plan(4, 4).cost[0] == pytest.approx(8.0)  # real in
+
+
+def test_api_defaults_and_family_checks_of_scheme_objects() -> None:
+    from codedcomp.codes.sums import Uncoded
+
+    wl = make_workload("matmul:n=8", m=4, seed=0)
+    res = codedcomp.run(wl, workers=4, backend="thread", seed=0)  # the family's default code
+    assert res.scheme == "matdot:m=2" and res.relative_errors[0] <= 1e-12
+    with pytest.raises(ValueError, match="is a sums scheme; this matmul job needs"):
+        codedcomp.run(wl, scheme=Uncoded(), workers=4, backend="thread")
+    with pytest.raises(ValueError, match="must be a spec string or a scheme object"):
+        codedcomp.run(wl, scheme=b"matdot", workers=4, backend="thread")  # type: ignore[arg-type]
+
+
+def test_float32_operands_are_computed_and_checked_in_float64() -> None:
+    wl = make_workload("matmul:n=16,dtype=float32", m=4, seed=0)
+    rep = codedcomp.run(wl, scheme="uncoded", workers=4, backend="thread", seed=0)
+    assert rep.relative_errors[0] <= 1e-12  # not the ~1e-7 of a float32 reference

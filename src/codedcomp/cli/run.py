@@ -65,7 +65,12 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--workers", help="Logical workers P.")
         ] = DEFAULT_WORKERS,
         m: Annotated[
-            int | None, typer.Option("--m", help="Functions f_i (default: workers).")
+            int | None,
+            typer.Option(
+                "--m",
+                help="Units of work m: functions f_i (sums), one whole product (matmul); "
+                "default: workers. Inference: m = k, fixed.",
+            ),
         ] = None,
         delay: Annotated[
             str,
@@ -143,7 +148,7 @@ def register(app: typer.Typer) -> None:
             plot_work = output_path("--plot-work", plot_work, plot=True)
             trace_out = output_path("--trace-out", trace_out)
             check_number("run", "workers", workers, low=1, high=MAX_M, integer=True)
-            from ..codes.families import resolve
+            from ..codes.families import DEFAULT_SCHEMES, resolve
             from ..delays import delay as make_delay
             from ..runtime.faults import parse_faults
 
@@ -176,8 +181,8 @@ def register(app: typer.Typer) -> None:
             )
         quiet = json_path == "-"
         try:
-            with progress_bar(trials * len(objs), "running", not quiet) as advance:
-                report = execute_prepared(prepared, progress=advance)
+            with user_errors(), progress_bar(trials * len(objs), "running", not quiet) as advance:
+                report = execute_prepared(prepared, progress=advance)  # a bad value: one line
         except KeyboardInterrupt as e:
             partial = getattr(e, "report", None)
             done = "" if partial is None else partial.config.get("interrupted_after_trials", "")
@@ -249,13 +254,6 @@ def register(app: typer.Typer) -> None:
 
 # inference: each query's latency and the accuracy of the answers served, beside the group's
 QUERY_COLUMNS = [("query_p50", "query p50"), ("query_p99", "query p99"), ("accuracy", "accuracy")]
-
-
-DEFAULT_SCHEMES = {
-    "sums": ("uncoded", "lt:r=1"),
-    "matmul": ("uncoded", "matdot:m=2"),
-    "inference": ("uncoded", "sum-parity"),
-}
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:

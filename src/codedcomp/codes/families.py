@@ -62,15 +62,41 @@ def families() -> list[str]:
     return sorted(_RESOLVERS)
 
 
+#: ``codedcomp run`` with no ``--scheme``: the family's uncoded baseline and one code
+DEFAULT_SCHEMES: dict[str, tuple[str, ...]] = {
+    "sums": ("uncoded", "lt:r=1"),
+    "matmul": ("uncoded", "matdot:m=2"),
+    "inference": ("uncoded", "sum-parity"),
+}
+#: ``codedcomp.run(...)`` with no ``scheme=``: one code of the workload's family
+DEFAULT_SCHEME: dict[str, str] = {
+    "sums": "lt:r=1",
+    "matmul": "matdot:m=2",
+    "inference": "sum-parity",
+}
+
+
 def resolve(spec: Any, family: str | None = None) -> Any:
-    """The scheme that ``spec`` names in ``family`` (module docstring); objects pass unchanged.
+    """The scheme that ``spec`` names in ``family`` (module docstring).
 
     ``family=None``: sums first, then matmul (for the simulator, which has no workload).  An
-    unknown name fails with one line listing the valid names of the family (or of both).
+    unknown name fails with one line listing the valid names of the family (or of both).  A
+    scheme object passes unchanged if it belongs to ``family`` (its ``family`` attribute; sums
+    schemes say ``"sums"``); one of another family, or an object that is no scheme, is refused
+    in one line before any work starts.
     """
     if not isinstance(spec, str):
-        if isinstance(spec, (bool, int, float)) or spec is None:
-            raise ValueError(f"scheme spec {spec!r} must be a string")
+        if not callable(getattr(spec, "policy", None)):
+            raise ValueError(
+                f"scheme {spec!r} must be a spec string or a scheme object "
+                f"(got {type(spec).__name__})"
+            )
+        own = getattr(spec, "family", "sums")
+        if family is not None and own != family:
+            label = getattr(spec, "label", None) or type(spec).__name__
+            raise ValueError(
+                f"scheme {label} is a {own} scheme; this {family} job needs a {family} scheme"
+            )
         return spec
     if family is not None:
         if family not in _RESOLVERS:
@@ -97,4 +123,4 @@ def scheme(spec: Any, family: str | None = None) -> Any:
     return resolve(spec, family)
 
 
-__all__ = ["families", "register_family", "resolve", "scheme"]
+__all__ = ["DEFAULT_SCHEME", "DEFAULT_SCHEMES", "families", "register_family", "resolve", "scheme"]

@@ -175,7 +175,11 @@ class StaticPolicy(Policy):
 
     def prepare_input(self, x: Any) -> tuple[Any, Mapping[str, np.ndarray] | None]:
         prepare = getattr(self.plan, "prepare_input", None)
-        return (x, None) if prepare is None else prepare(x)
+        if prepare is None:
+            return x, None
+        out = prepare(x)
+        self.accepts = getattr(self.decoder, "accepts", self.accepts)  # complex inputs, e.g.
+        return out
 
     def on_event(self, event: Event, now: float) -> Actions | None:
         if event.kind == "result":

@@ -68,7 +68,11 @@ class CopyPolicy(Policy):
     # -- Policy ------------------------------------------------------------------------------
     def prepare_input(self, x: Any) -> tuple[Any, Any]:
         prepare = getattr(self.plan, "prepare_input", None)
-        return (x, None) if prepare is None else prepare(x)
+        if prepare is None:
+            return x, None
+        out = prepare(x)
+        self.accepts = getattr(self.decoder, "accepts", self.accepts)  # complex inputs, e.g.
+        return out
 
     def initial(self) -> Actions:
         out = Actions()

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..codes.families import DEFAULT_SCHEME
 from ..codes.families import resolve as resolve_scheme
 from ..codes.sums import Ideal, Scheme
 from ..core.context import JobContext
@@ -108,20 +109,24 @@ class RunResult:
         if not got:
             return None
         correct = np.concatenate([s["correct"] for s in got])
-        agree = np.concatenate([s["agree"] for s in got])
-        base = np.concatenate([s["base"] for s in got])
         decoded = np.concatenate([s["decoded"] for s in got])
+        # comparisons with F only where F's own answer is known (the reference was computed)
+        ref = [s for s in got if s["agree"] is not None]
+        empty = np.zeros(0, dtype=bool)
+        agree = np.concatenate([s["agree"] for s in ref]) if ref else empty
+        base = np.concatenate([s["base"] for s in ref]) if ref else empty
+        ref_decoded = np.concatenate([s["decoded"] for s in ref]) if ref else empty
 
         def mean(a: np.ndarray) -> float | None:
             return float(a.mean()) if a.size else None
 
         return {
             "served": mean(correct),  # argmax of the answer served == label
-            "base": mean(base),  # F itself on the same queries
+            "base": mean(base),  # F itself on the same queries (None: no reference)
             "agreement": mean(agree),  # argmax of the answer == argmax of F
             "decoded": mean(decoded),  # fraction of answers reconstructed
             "decoded_served": mean(correct[decoded]),
-            "decoded_agreement": mean(agree[decoded]),
+            "decoded_agreement": mean(agree[ref_decoded]),
             "answers": int(correct.size),
         }
 
@@ -288,7 +293,7 @@ def prepare(
     functions_or_workload: Any,
     x: Any = None,
     *,
-    scheme: str | Scheme | Sequence[str | Scheme] = "lt:r=1",
+    scheme: str | Scheme | Sequence[str | Scheme] | None = None,
     backend: str | Backend = "local",
     workers: int | None = None,
     delay: str | DelayModel = "none",
@@ -301,9 +306,11 @@ def prepare(
     task_timeout: float | None = None,
 ) -> Prepared:
     """Check everything :func:`run` needs, start nothing; ``ValueError`` with one line if bad."""
+    workload, fixed = _as_workload(functions_or_workload, x)
+    if scheme is None:  # the family's default code (sums: lt:r=1)
+        scheme = DEFAULT_SCHEME.get(workload.family, "uncoded")
     specs: list[Any] = [scheme] if _single(scheme) else list(scheme)  # type: ignore[arg-type]
     check("run", "scheme", scheme, len(specs) >= 1, "at least one scheme spec")
-    workload, fixed = _as_workload(functions_or_workload, x)
     schemes = [resolve_scheme(s, workload.family) for s in specs]  # read in the job's family
     model = make_delay(delay)
     faults = parse_faults(fail)
@@ -514,11 +521,11 @@ def _score(workload: Workload, x: Any, ex: Any, exact: Any) -> dict[str, Any] | 
     if lab is None or ex.value is None or ex.trace.answers is None:
         return None
     pred = np.asarray(ex.value).argmax(axis=-1)
-    ref = np.asarray(exact).argmax(axis=-1) if exact is not None else np.full_like(pred, -1)
+    ref = np.asarray(exact).argmax(axis=-1) if exact is not None else None
     return {
         "correct": pred == lab,
-        "agree": pred == ref,
-        "base": ref == lab,
+        "agree": None if ref is None else pred == ref,  # unknown without the reference
+        "base": None if ref is None else ref == lab,
         "decoded": np.array([how == "decoded" for _, how in ex.trace.answers], dtype=bool),
     }
 
@@ -563,7 +570,7 @@ def run(
     functions_or_workload: Any,
     x: Any = None,
     *,
-    scheme: str | Scheme | Sequence[str | Scheme] = "lt:r=1",
+    scheme: str | Scheme | Sequence[str | Scheme] | None = None,
     backend: str | Backend = "local",
     workers: int | None = None,
     delay: str | DelayModel = "none",
@@ -583,7 +590,9 @@ def run(
     ``functions_or_workload``: a list of callables ``f_i`` (evaluated at ``x``) or a
     :class:`~codedcomp.workloads.base.Workload` (then ``x`` fixes the input; by default each trial
     draws one).  ``scheme``: a spec (returns a :class:`RunResult`) or a list of specs (returns a
-    :class:`RunReport` comparing them on the same delays, inputs and faults).  ``workers``
+    :class:`RunReport` comparing them on the same delays, inputs and faults), read in the
+    workload's family; default: the family's code (``lt:r=1`` for sums, ``matdot:m=2`` for matmul,
+    ``sum-parity`` for inference).  ``workers``
     defaults to ``m``.  ``delay``: injected initial delays ``X_j`` (``"none"``: natural
     stragglers); ``tau``: seconds per unit of work each task is padded to (0: no padding, tasks
     run at natural speed).  ``fail``: injected faults (``"crash:p=0.1"``, ``"hang:p=0.1"``,

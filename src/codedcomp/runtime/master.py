@@ -347,13 +347,13 @@ def execute(
             for j in range(n)
         ],
     )
-    job = Job(policy, n)
-    books = _Books(trace, job)
     t_enc = time.monotonic()
     x, own_data = policy.prepare_input(x)  # e.g. a matmul code encodes (A, B): job data
     if own_data is not None:
         data = own_data if data is None else {**data, **own_data}
         trace.encode_time = time.monotonic() - t_enc
+    job = Job(policy, n)  # after prepare_input: the value kind may depend on the input
+    books = _Books(trace, job)
     initial = job.begin()
     books.submitted(initial, 0.0)
     if task_timeout is None:

@@ -1,6 +1,6 @@
 """Inference of a frozen classifier F as a workload: the coded inference of paper 003 run for real.
 
-``inference[:dataset=digits,k=2,base=mlp,seed=0]``: F is the cached base model of
+``inference[:dataset=digits,k=2,base=mlp,base_seed=0]``: F is the cached base model of
 :mod:`codedcomp.codes.learned.base` (trained once, deterministically, checked by SHA-256) for the
 data set (``digits``, ``mnist`` — MNIST's 5k subset —, ``fashion``).  Each trial's input is a
 **group of k test queries** drawn without replacement from the test set (stream ``input``); their
@@ -135,13 +135,17 @@ class InferenceWorkload(Workload):
         from ..codes.learned.base import freeze, make_base
 
         if self._net is None:
-            torch.set_num_threads(1)  # one core per worker process
             net = make_base(self.base, shape=self.shape, classes=self.classes)
             net.load_state_dict({k: torch.as_tensor(v) for k, v in self.state.items()})
             self._net = freeze(net)
-        with torch.no_grad():
-            x = torch.as_tensor(a.reshape(-1, *self.shape))
-            return np.asarray(self._net(x).numpy(), dtype=np.float32)
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)  # one core per logical worker; the caller's setting restored
+        try:
+            with torch.no_grad():
+                x = torch.as_tensor(a.reshape(-1, *self.shape))
+                return np.asarray(self._net(x).numpy(), dtype=np.float32)
+        finally:
+            torch.set_num_threads(before)
 
     def exact(self, x: Any) -> np.ndarray:
         """F on the group's k queries, ``(k, classes)``: the answers with no straggler."""

@@ -9,9 +9,11 @@ data (shared memory on ``local``, the object store on Ray), and a worker's one t
 ``matmul[:n=512,cols=,dtype=float64]``: ``A`` is ``n × n`` and ``B`` is ``n × cols`` (default
 ``cols = n``; ``cols=1`` is a matrix–vector product, as ``mds:k=`` codes compute), entries
 i.i.d. standard normal (``dtype=complex128``: complex normal), one pair per trial drawn from the
-trial's ``input`` stream.  ``m`` (the runner's number of units, default the worker count) is
-the work of one whole product: a worker of a code with relative cost ``c`` does ``c·m`` units,
-padded to ``τ·c·m`` seconds when ``--tau`` is set (as sums tasks are).  The error of a run is
+trial's ``input`` stream.  ``float32`` operands are computed in float64 by the codes (and the
+reference), so ``dtype`` sets the data, not the arithmetic.  ``m`` (the runner's number of
+units, default the worker count) is the work of one whole product: a worker of a code with
+relative cost ``c`` does ``c·m`` units, padded to ``τ·c·m`` seconds when ``--tau`` is set (as
+sums tasks are).  The error of a run is
 ``‖Ĉ − A B‖_F / ‖A B‖_F`` against ``A @ B`` computed on the master.
 """
 
@@ -70,8 +72,11 @@ class MatmulWorkload(Workload):
         )
 
     def exact(self, x: Any) -> np.ndarray:
-        A, B = x
-        return np.asarray(A) @ np.asarray(B)
+        """``A @ B`` in float64 (complex128): the codes compute in float64 whatever the input
+        dtype, so a float32 reference would set the error floor at ~1e-7 for every scheme."""
+        A, B = (np.asarray(v) for v in x)
+        wide = np.complex128 if np.iscomplexobj(A) or np.iscomplexobj(B) else np.float64
+        return A.astype(wide) @ B.astype(wide)
 
     def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
         """The worker's product ``Ã_i @ B̃_i`` (``payload`` = its index ``i``), from job data."""

@@ -210,6 +210,7 @@ class InferenceScheme:
     """A scheme of the inference family (static plan); see the module docstring."""
 
     dynamic = False
+    family = "inference"
     per_query = True  # the policy dates every query's answer (Policy.answers)
 
     def __init__(self, spec: str, kind: str, extra: int = 0, code: Any = None) -> None:
@@ -328,6 +329,8 @@ def _copies(spec: str) -> Any:
 class _Copies:
     """``hedge:`` / ``speculate:`` (the sums family's policies) over the uncoded plan of k
     queries; only the size check differs: workers beyond the k are the spares copies go to."""
+
+    family = "inference"
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner

@@ -8,12 +8,15 @@ policy for the simulator and the runtime):
   worker's product in units of work: ``relative_cost × m`` where ``m`` units are the whole product
   ``A @ B`` (so τ·m is the time of the uncoded product on one worker, and codes, uncoded splits
   and the sums schemes share one time scale; complex operands cost 4×: a complex multiply-add is
-  four real ones).  :meth:`MatmulPlan.prepare_input` encodes the job's ``(A, B)`` on the master:
-  every worker's operands ``(Ã_i, B̃_i)`` become the **job data**, shipped once per job (shared
+  four real ones; on a ``complex128`` workload every product is complex and the m units are
+  one complex product, so complex points cost nothing extra).
+  :meth:`MatmulPlan.prepare_input` encodes the job's ``(A, B)`` on the master: every worker's
+  operands ``(Ã_i, B̃_i)`` become the **job data**, shipped once per job (shared
   memory on ``local``, the object store on Ray) — workers receive no ``A`` or ``B`` at all.
 * :class:`MatmulDecoder` — feeds products (or, in the simulator, worker ids only) to the code;
   ready when the results in hand decode (:meth:`MatmulCode.decodable`), then ``code.decode``.
-  It accepts the code's value kind: complex for roots-of-unity points (no silent cast).
+  It accepts complex products for roots-of-unity points or complex inputs (no silent cast),
+  and decodes from every product fed by then (ε-MatDot gains from more than m results).
 * :class:`MatmulScheme` — a code as a scheme of the core: static plan, ``policy``, exact
   ``decode_point`` and a vectorised shortcut (the K-th arrival for threshold codes).
 * :func:`matmul_family_scheme` — specs in a matrix-multiplication context: the codes of
@@ -50,11 +53,15 @@ class MatmulPlan:
 
     code: MatmulCode
     m: int  # units of work of one whole product A @ B
+    complex_input: bool = False  # a complex workload: every product is complex anyway
     cost: np.ndarray = field(init=False)
     layout: Any = None
 
     def __post_init__(self) -> None:
-        self.cost = np.full(self.code.workers, self.code.relative_cost * self.m)
+        rel = self.code.relative_cost
+        if self.complex_input and self.code.complex:  # complex points cost nothing extra here
+            rel /= 4.0
+        self.cost = np.full(self.code.workers, rel * self.m)
 
     @property
     def n_workers(self) -> int:
@@ -76,10 +83,15 @@ class MatmulPlan:
         return x, x + tau * self.cost
 
     def prepare_input(self, x: Any) -> tuple[Any, dict[str, np.ndarray]]:
-        """Encode the job's ``(A, B)``: (what workers get as ``x`` — nothing, job data)."""
+        """Encode the job's ``(A, B)``: (what workers get as ``x`` — nothing, job data).
+
+        The layout is this plan's own (the code object is shared by every job of its worker
+        count), and complex inputs make the decoder take complex products whatever the points.
+        """
         A, B = _operands(x)
+        real = not (np.iscomplexobj(A) or np.iscomplexobj(B))
+        self.layout = self.code.layout_for(np.shape(A), np.shape(B), real=real)
         pairs = self.code.encode(A, B)
-        self.layout = self.code.layout
         data: dict[str, np.ndarray] = {}
         for i, (a, b) in enumerate(pairs):
             data[f"A{i}"] = np.ascontiguousarray(a)
@@ -99,10 +111,15 @@ class MatmulDecoder:
     def __init__(self, plan: MatmulPlan) -> None:
         self.plan = plan
         self.code = plan.code
-        self.accepts = "complex" if self.code.complex else "real"
         self.values: dict[int, Any] = {}
         self.ids: list[int] = []
         self._ready = False
+
+    @property
+    def accepts(self) -> str:
+        """Complex for complex points or complex inputs (known once the job's input is encoded)."""
+        lay = self.plan.layout
+        return "complex" if self.code.complex or (lay is not None and not lay.real) else "real"
 
     @property
     def received(self) -> int:
@@ -142,11 +159,13 @@ class MatmulScheme:
 
     dynamic = False
     name = "matmul"
+    family = "matmul"
 
     def __init__(self, spec: str, build: Any) -> None:
         self.spec = spec
         self._build = build  # workers -> MatmulCode
         self._codes: dict[int, MatmulCode] = {}
+        self.complex_input = False  # set by check_workload (simulate assumes real operands)
 
     def code(self, workers: int) -> MatmulCode:
         if workers not in self._codes:
@@ -180,8 +199,13 @@ class MatmulScheme:
             code.label, "workers", workers, code.workers == workers, f"{code.workers} (the code's)"
         )
 
+    def check_workload(self, workload: Any) -> None:
+        """Called by ``run`` before any work: note whether the job's operands are complex (then
+        the m units are one complex product, and complex points cost no more than real ones)."""
+        self.complex_input = getattr(workload, "dtype", "") == "complex128"
+
     def plan(self, m: int, workers: int, rng: np.random.Generator | None = None) -> MatmulPlan:
-        return MatmulPlan(self.code(workers), m)
+        return MatmulPlan(self.code(workers), m, self.complex_input)
 
     def decoder(self, plan: MatmulPlan) -> MatmulDecoder:
         return MatmulDecoder(plan)
@@ -244,6 +268,7 @@ def matmul_family_scheme(spec: str) -> Any:
             return MatmulScheme(f"uncoded:x={x},y={y}", lambda p: UncodedCode(x=x, y=y))
 
         wrapper.set_base(_LazyBase(base))  # type: ignore[attr-defined]
+        wrapper.family = "matmul"  # copies of block products: a matmul scheme now
         return wrapper
     _, kwargs = MATMUL_SCHEMES.parse_args(spec)
     if name in ("uncoded", "rep") and "x=" not in spec and "y=" not in spec:

@@ -301,6 +301,7 @@ class Scheme(ABC):
 
     spec: str = ""
     name: str = ""
+    family: str = "sums"  # the workloads it runs (codedcomp.codes.families)
     #: True for policies that decide during the run (copies, cancellations): the simulator
     #: drives them event by event; static plans also have vectorised shortcuts.
     dynamic: bool = False
