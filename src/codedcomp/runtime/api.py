@@ -151,6 +151,7 @@ class RunResult:
         rec = self.received[ok]
         errs = self.relative_errors[np.isfinite(self.relative_errors)]
         decode = np.array([t.decode_time for t in self.traces if t.decode_time is not None])
+        encode = np.array([t.encode_time for t in self.traces if t.encode_time is not None])
         decoded = [t for t in self.traces if t.decoded]
         pred = latency_stats(self.predicted[np.isfinite(self.predicted)])
         meas = latency_stats(self.latencies)
@@ -185,6 +186,8 @@ class RunResult:
             },
             "failures": self.failures,
             "decode_time": latency_stats(decode) if decode.size else latency_stats(np.array([])),
+            # the master's encoding of the job's input (matmul codes), before t0: not in latency
+            "encode_time": latency_stats(encode) if encode.size else None,
             "stop_time": latency_stats(np.array([t.stop_time for t in self.traces])),
             "wasted_work": (  # over the decoded trials: a failed job's work is not "beyond m"
                 float(np.mean([t.wasted_work for t in decoded])) if decoded else None
