@@ -41,6 +41,7 @@ import numpy as np
 import codedcomp
 from codedcomp.codes.sums import Plan, Scheme
 from codedcomp.codes.sums.lt import LT
+from codedcomp.sim import oneshot
 
 M = 1000
 TAU = 0.005
@@ -219,7 +220,7 @@ def _trial_table(quick: bool) -> str:
             lat, rec = scheme.fast_latency(x[t : t + 1], TAU, m, [np.random.default_rng(t)])
             fast.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        ref = codedcomp.sim.oneshot.simulate_trial(
+        ref = oneshot.simulate_trial(
             scheme, m=m, tau=TAU, x=x[trials - 1], rng=np.random.default_rng(trials - 1)
         )
         generic = time.perf_counter() - t0
