@@ -62,6 +62,10 @@ ARGS = [
 ]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _command() -> tuple[list[str], str]:
     """The console script next to this interpreter when there is one, else its equivalent."""
     script = Path(sys.executable).with_name("codedcomp")
@@ -137,6 +141,10 @@ def one_run(delay: float, phase: str, tmp: Path, i: int) -> dict[str, Any]:
             stdout=subprocess.DEVNULL,
             stderr=ferr,
             start_new_session=True,
+            # as a terminal's shell starts it: SIGINT at its default, even when this benchmark
+            # itself runs in the background (nohup, `&`), whose children inherit SIGINT ignored
+            # and so could never be interrupted at all
+            preexec_fn=_default_sigint,
         )
         time.sleep(max(0.0, delay - (time.monotonic() - t0)))
         if proc.poll() is not None:

@@ -882,8 +882,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _merge(paths: Sequence[Path], out: Path, out_json: Path, console: Any) -> int:
     """One report from several runs' results.json (``--merge``): modules and rows concatenated in
     the order given, the commands joined, the latest date, the longest elapsed time (the runs
-    went side by side); every module keeps its own load averages.  A module measured twice is an
-    error (which one would be the report's?)."""
+    went side by side); every module keeps its own load averages.  A module measured in several
+    runs is taken from the last run that has it (a re-run replaces an earlier one; the report's
+    command line lists every run)."""
     runs = []
     for path in paths:
         try:
@@ -891,21 +892,20 @@ def _merge(paths: Sequence[Path], out: Path, out_json: Path, console: Any) -> in
         except (OSError, ValueError) as e:
             console.print(f"[bold red]error:[/] --merge {path}: {e}")
             return 1
-    seen: set[str] = set()
-    for run in runs:
-        for mod in run["modules"]:
-            if mod["module"] in seen:
-                console.print(f"[bold red]error:[/] --merge: {mod['module']} is in two runs")
-                return 1
-            seen.add(mod["module"])
+    last = {m["module"]: k for k, run in enumerate(runs) for m in run["modules"]}
+    seen = set(last)
     missing = sorted(set(EXPECTED) - seen)
     report = dict(runs[0])
     report["date"] = max(r["date"] for r in runs)
-    report["command"] = " + ".join(r["command"] for r in runs) + " (side by side, merged)"
+    report["command"] = " + ".join(r["command"] for r in runs) + " (merged)"
     report["quick"] = any(r["quick"] for r in runs)
     report["elapsed_s"] = max(r["elapsed_s"] for r in runs)
-    report["modules"] = [m for r in runs for m in r["modules"]]
-    report["benchmarks"] = [b for r in runs for b in r["benchmarks"]]
+    report["modules"] = [
+        m for k, r in enumerate(runs) for m in r["modules"] if last[m["module"]] == k
+    ]
+    report["benchmarks"] = [
+        b for k, r in enumerate(runs) for b in r["benchmarks"] if last[b["module"]] == k
+    ]
     for name in missing:  # nothing dropped silently: an expected module no run measured
         outcome = {"status": "missing", "results": [], "error": f"{name}: in none of the runs"}
         report["modules"].append({"module": name, "path": None, **outcome})
