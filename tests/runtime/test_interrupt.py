@@ -119,6 +119,28 @@ def test_ctrl_c_during_a_commands_own_set_up_is_one_line(module: str) -> None:
     assert p.returncode == 130 and p.stderr.strip() == "interrupted", (p.returncode, p.stderr)
 
 
+def test_ctrl_c_that_cpython_rewraps_is_still_one_line() -> None:
+    """A Ctrl-C inside a class body's ``__set_name__`` (dataclasses) reaches us as a RuntimeError
+    caused by the KeyboardInterrupt (found by benchmarks/bench_sigint.py: a traceback, exit 1)."""
+    code = (
+        "import sys\n"
+        "from codedcomp._entry import main\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'codedcomp.runtime.api':\n"
+        "            try:\n"
+        "                raise KeyboardInterrupt\n"
+        "            except KeyboardInterrupt as e:\n"
+        "                raise RuntimeError('Error calling __set_name__') from e\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "sys.argv = ['codedcomp', 'run', 'kernel-sum', '--scheme', 'uncoded', '--workers', '2',\n"
+        "            '--backend', 'thread']\n"
+        "main()\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 130 and p.stderr.strip() == "interrupted", (p.returncode, p.stderr)
+
+
 def test_a_swallowed_interrupt_is_raised_again() -> None:
     """A KeyboardInterrupt lost in a weakref callback ("Exception ignored") still stops the run."""
     if sys.platform == "win32":  # pragma: no cover
