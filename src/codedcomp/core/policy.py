@@ -131,6 +131,18 @@ def answers_at(decoder: Any, fed_at: list[float]) -> list[tuple[float, str]] | N
     return [(fed_at[n - 1] if n else float("inf"), how) for n, how in points()]
 
 
+def plan_input(policy: Any, x: Any) -> tuple[Any, Mapping[str, np.ndarray] | None]:
+    """:meth:`Policy.prepare_input` of a policy over a plan (``policy.plan``, ``.decoder``): the
+    plan's own ``prepare_input`` if it has one (a matmul code encodes), then the decoder's value
+    kind again (it may depend on the input: complex operands)."""
+    prepare = getattr(policy.plan, "prepare_input", None)
+    if prepare is None:
+        return x, None
+    out = prepare(x)
+    policy.accepts = getattr(policy.decoder, "accepts", policy.accepts)
+    return out
+
+
 class StaticPlan(Protocol):
     """What :class:`StaticPolicy` needs of a plan (sums' :class:`~codedcomp.codes.sums.Plan`)."""
 
@@ -174,12 +186,7 @@ class StaticPolicy(Policy):
         return Actions(self.plan.tasks())
 
     def prepare_input(self, x: Any) -> tuple[Any, Mapping[str, np.ndarray] | None]:
-        prepare = getattr(self.plan, "prepare_input", None)
-        if prepare is None:
-            return x, None
-        out = prepare(x)
-        self.accepts = getattr(self.decoder, "accepts", self.accepts)  # complex inputs, e.g.
-        return out
+        return plan_input(self, x)
 
     def on_event(self, event: Event, now: float) -> Actions | None:
         if event.kind == "result":

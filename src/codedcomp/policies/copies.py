@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.policy import Policy, answers_at
+from ..core.policy import Policy, answers_at, plan_input
 from ..core.tasks import Actions, Event, Task
 
 
@@ -67,12 +67,7 @@ class CopyPolicy(Policy):
 
     # -- Policy ------------------------------------------------------------------------------
     def prepare_input(self, x: Any) -> tuple[Any, Any]:
-        prepare = getattr(self.plan, "prepare_input", None)
-        if prepare is None:
-            return x, None
-        out = prepare(x)
-        self.accepts = getattr(self.decoder, "accepts", self.accepts)  # complex inputs, e.g.
-        return out
+        return plan_input(self, x)
 
     def initial(self) -> Actions:
         out = Actions()
