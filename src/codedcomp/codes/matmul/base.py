@@ -42,9 +42,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -458,8 +460,25 @@ def lincomb(
         return re2, im2
 
     with one_blas_thread():  # tiny GEMMs: BLAS threads only add latency (and stall under load)
-        re2, im2 = span(0, size)
+        parts = _spans(size, step)
+        if len(parts) == 1:
+            re2, im2 = span(0, size)
+        else:  # memory-bound: two threads (numpy releases the GIL) on disjoint column ranges
+            with ThreadPoolExecutor(len(parts)) as pool:
+                sums = list(pool.map(lambda lh: span(*lh), parts))
+            re2, im2 = sum(a for a, _ in sums), sum(b for _, b in sums)
     return out, re2, im2
+
+
+def _spans(size: int, step: int) -> list[tuple[int, int]]:
+    """Column ranges for the threads of :func:`lincomb`: one per core (at most 2), whole blocks,
+    only when each gets at least 4 blocks (smaller jobs are not worth a thread)."""
+    threads = min(2, os.cpu_count() or 1)
+    blocks = -(-size // step)
+    if threads < 2 or blocks < 4 * threads:
+        return [(0, size)]
+    cut = (blocks // threads) * step
+    return [(0, cut), (cut, size)]
 
 
 @functools.cache
