@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ..codes.sums.base import Scheme
+from ..codes.sums.replication import Uncoded
 from ..core.policy import Policy, answers_at, plan_input
 from ..core.tasks import Actions, Event, Task
 
@@ -206,3 +208,24 @@ class CopyPolicy(Policy):
 
     def planned_tasks(self) -> list[int]:
         return [len(self.base.get(j, ())) for j in range(self.plan.n_workers)]
+
+
+class CopyScheme(Scheme):
+    """What ``hedge:`` and ``speculate:`` share as schemes: copies launched during the run over a
+    base partition — the sums family's uncoded one, or another family's (:meth:`set_base`, e.g.
+    the block split of ``A @ B``)."""
+
+    dynamic = True
+
+    def __init__(self) -> None:
+        self._base: Any = Uncoded()
+
+    def set_base(self, base: Any) -> None:
+        """Run over another family's uncoded partition (e.g. the block split of ``A @ B``)."""
+        self._base = base
+
+    def plan(self, m: int, workers: int, rng: np.random.Generator) -> Any:
+        return self._base.plan(m, workers, rng)
+
+    def decoder(self, plan: Any) -> Any:
+        return self._base.decoder(plan)

@@ -32,11 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from ..codes.sums.base import Scheme
-from ..codes.sums.replication import Uncoded
 from ..core.context import JobContext
 from ..errors import check
-from .copies import CopyPolicy
+from .copies import CopyPolicy, CopyScheme
 
 _PCT = re.compile(r"^p(\d+(?:\.\d*)?)$")
 MIN_OBSERVED = 5
@@ -137,13 +135,13 @@ class HedgePolicy(CopyPolicy):
     adaptive = False
 
 
-class Hedge(Scheme):
+class Hedge(CopyScheme):
     """``hedge:after=p95[,copies=2]`` over the uncoded partition; see the module docstring."""
 
     name = "hedge"
-    dynamic = True
 
     def __init__(self, *, after: str | float, copies: int = 2) -> None:
+        super().__init__()
         self.quantile, self.seconds = parse_after("Hedge", after)
         check(
             "Hedge",
@@ -154,17 +152,6 @@ class Hedge(Scheme):
         )
         self.after = after if isinstance(after, str) else repr(float(after))
         self.copies = int(copies)
-        self._base: Any = Uncoded()
-
-    def set_base(self, base: Any) -> None:
-        """Run over another family's uncoded partition (e.g. the block split of ``A @ B``)."""
-        self._base = base
-
-    def plan(self, m: int, workers: int, rng: np.random.Generator) -> Any:
-        return self._base.plan(m, workers, rng)
-
-    def decoder(self, plan: Any) -> Any:
-        return self._base.decoder(plan)
 
     def policy(self, ctx: JobContext, rng: np.random.Generator) -> HedgePolicy:
         plan = self.plan(ctx.m, ctx.workers, rng)

@@ -23,11 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..codes.sums.base import Scheme
-from ..codes.sums.replication import Uncoded
 from ..core.context import JobContext
 from ..errors import check
-from .copies import CopyPolicy
+from .copies import CopyPolicy, CopyScheme
 
 
 class SpeculatePolicy(CopyPolicy):
@@ -68,11 +66,10 @@ class SpeculatePolicy(CopyPolicy):
         return self._place(now)
 
 
-class Speculate(Scheme):
+class Speculate(CopyScheme):
     """``speculate:quantile=,multiplier=,interval=,min_runtime=``; see the module docstring."""
 
     name = "speculate"
-    dynamic = True
 
     def __init__(
         self,
@@ -82,6 +79,7 @@ class Speculate(Scheme):
         interval: float = 0.1,
         min_runtime: float = 0.1,
     ) -> None:
+        super().__init__()
         num = (int, float)
         check(
             "Speculate",
@@ -115,17 +113,6 @@ class Speculate(Scheme):
         self.multiplier = float(multiplier)
         self.interval = float(interval)
         self.min_runtime = float(min_runtime)
-        self._base: Any = Uncoded()
-
-    def set_base(self, base: Any) -> None:
-        """Run over another family's uncoded partition (e.g. the block split of ``A @ B``)."""
-        self._base = base
-
-    def plan(self, m: int, workers: int, rng: np.random.Generator) -> Any:
-        return self._base.plan(m, workers, rng)
-
-    def decoder(self, plan: Any) -> Any:
-        return self._base.decoder(plan)
 
     def policy(self, ctx: JobContext, rng: np.random.Generator) -> SpeculatePolicy:
         return SpeculatePolicy(

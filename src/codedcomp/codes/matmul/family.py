@@ -262,12 +262,8 @@ def matmul_family_scheme(spec: str) -> Any:
         from ..sums import scheme as sums_scheme
 
         wrapper = sums_scheme(spec)  # parses and checks the policy's own parameters
-
-        def base(workers: int) -> MatmulScheme:
-            x, y = square_split(workers)
-            return MatmulScheme(f"uncoded:x={x},y={y}", lambda p: UncodedCode(x=x, y=y))
-
-        wrapper.set_base(_LazyBase(base))  # type: ignore[attr-defined]
+        # over the uncoded block split, built per worker count like every MatmulScheme
+        wrapper.set_base(matmul_family_scheme("uncoded"))  # type: ignore[attr-defined]
         wrapper.family = "matmul"  # copies of block products: a matmul scheme now
         return wrapper
     _, kwargs = MATMUL_SCHEMES.parse_args(spec)
@@ -285,25 +281,6 @@ def matmul_family_scheme(spec: str) -> Any:
 
         return MatmulScheme(spec.strip(), build)
     return MatmulScheme(spec.strip(), lambda workers: matmul_scheme(spec, workers=workers))
-
-
-class _LazyBase:
-    """A policy's base scheme chosen once the worker count is known (the uncoded split)."""
-
-    def __init__(self, make: Any) -> None:
-        self.make = make
-        self._by: dict[int, MatmulScheme] = {}
-
-    def _at(self, workers: int) -> MatmulScheme:
-        if workers not in self._by:
-            self._by[workers] = self.make(workers)
-        return self._by[workers]
-
-    def plan(self, m: int, workers: int, rng: np.random.Generator) -> MatmulPlan:
-        return self._at(workers).plan(m, workers, rng)
-
-    def decoder(self, plan: MatmulPlan) -> MatmulDecoder:
-        return MatmulDecoder(plan)
 
 
 __all__ = [
