@@ -190,3 +190,61 @@ def test_float32_operands_are_computed_and_checked_in_float64() -> None:
     wl = make_workload("matmul:n=16,dtype=float32", m=4, seed=0)
     rep = codedcomp.run(wl, scheme="uncoded", workers=4, backend="thread", seed=0)
     assert rep.relative_errors[0] <= 1e-12  # not the ~1e-7 of a float32 reference
+
+
+def _result_files() -> set[object]:
+    import os
+
+    from codedcomp.runtime.backends import shm
+
+    return set(shm._root().glob(f"{shm.PREFIX}{os.getpid()}-r*"))
+
+
+def test_large_results_travel_in_shared_memory_and_leave_no_file() -> None:
+    import pickle
+
+    from codedcomp.runtime.backends import shm
+
+    big = np.arange(shm.SPILL_BYTES // 16 + 3, dtype=np.complex128) * (1 + 2j)
+    before = _result_files()
+    s = shm.spill(big, master=__import__("os").getpid())
+    assert isinstance(s, shm.Spilled) and _result_files() - before  # written to a file
+    back = pickle.loads(pickle.dumps(s))  # what the pipe carries: the file's name only
+    assert len(pickle.dumps(shm.spill(big, master=0))) < 1000
+    np.testing.assert_array_equal(back, big)
+    assert type(back) is np.ndarray and back.flags.writeable  # copy-on-write, a plain array
+    del s
+    assert _result_files() == before  # unlinked by the master on arrival
+    dropped = shm.spill(big, master=__import__("os").getpid())  # never sent: a cancelled task
+    del dropped
+    assert _result_files() == before
+    small = np.ones(4)
+    assert shm.spill(small) is small and shm.spill("x") == "x"
+
+
+def test_a_real_run_with_large_products_decodes_exactly_and_removes_every_file(
+    local_backend: object,
+) -> None:
+    import time
+
+    # n = 512: each matdot product is a 4 MiB complex block (spilled); 2 of 9 are cancelled
+    wl = make_workload("matmul:n=512", m=9, seed=1)
+    before = _result_files()
+    rep = codedcomp.run(
+        wl,
+        scheme=["matdot:m=4", "uncoded"],
+        backend=local_backend,
+        workers=9,
+        delay="exp:rate=20",
+        tau=0.01,
+        trials=2,
+        seed=3,
+        timeout=60,
+    )
+    for r in rep.results:
+        assert r.failures == 0, r.errors
+        assert np.all(r.relative_errors <= 1e-10)
+    deadline = time.monotonic() + 5.0  # hosts drop cancelled results asynchronously
+    while _result_files() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _result_files() == before

@@ -225,7 +225,9 @@ class Engine:
     ``attach``: turns the ``data`` handle of a ``job`` command into the job's data (e.g. maps a
     shared-memory segment); identity by default.  ``post``: puts a message into this engine's own
     command channel (from its runner thread); without it ``compute`` runs on the engine's thread
-    and a hung call blocks the host (unit tests of the protocol only).
+    and a hung call blocks the host (unit tests of the protocol only).  ``spill``: applied to
+    every computed value right after its computation, on the runner thread (``local`` moves
+    large arrays to shared memory there, :func:`~codedcomp.runtime.backends.shm.spill`).
     """
 
     def __init__(
@@ -237,9 +239,11 @@ class Engine:
         freeze_gc: bool = False,
         attach: Callable[[Any], Any] | None = None,
         post: Callable[[tuple[Any, ...]], None] | None = None,
+        spill: Callable[[Any], Any] | None = None,
     ) -> None:
         self.send = send
         self.post = post
+        self.spill = spill
         self.runner: _Pool | None = None
         self._calls = itertools.count()
         self.stuck = 0  # runner threads left stuck in hung calls (reported when arming a job)
@@ -564,15 +568,19 @@ class Engine:
                 self.runner = _Pool(self.post, self.clock)
             key = (job.job_id, w.worker, tid, next(self._calls), job.task_timeout)
             w.call = (key, tid, cost, pad, start)
-            self.runner.submit(key, job.workload.compute, (payload, job.x, job.data))
+            self.runner.submit(key, self._compute, (job.workload, payload, job.x, job.data))
             return
         value: Any = None
         error = None
         try:
-            value = job.workload.compute(payload, job.x, job.data)
+            value = self._compute(job.workload, payload, job.x, job.data)
         except Exception as e:  # a failing f_i: an erasure, reported
             error = f"{type(e).__name__}: {e}"
         self._finish(job, w, tid, cost, pad, start, value, error)
+
+    def _compute(self, workload: Any, payload: Any, x: Any, data: Any) -> Any:
+        value = workload.compute(payload, x, data)
+        return value if self.spill is None else self.spill(value)
 
     def _computed(
         self, key: Any, value: Any, error: str | None, began: float, ended: float

@@ -27,7 +27,9 @@ sending results).  Results stream back over one duplex pipe per host.
 * **Job data** (encoded operands and the like) travels in shared memory
   (:mod:`.shm`): written once per job into one ``/dev/shm`` file, mapped read-only by every host,
   removed when the job's session closes (files of masters that died are removed when a backend
-  next opens a job).
+  next opens a job).  **Large results** (≥ 1 MiB, a matmul worker's product) come back the same
+  way: the host writes them to shared memory right after computing them and sends only the
+  file's name (:func:`.shm.spill`).
 * Each host limits BLAS/OpenMP pools to one thread (``threadpoolctl``), so ``processes`` hosts
   use ``processes`` cores.
 """
@@ -102,11 +104,19 @@ def _host_main(fd: int) -> None:
         except queue.Empty:
             return None
 
-    from .shm import attach
+    from .shm import attach, spill
 
     conn.send(("hello", "", os.getpid()))
+    master = os.getppid()
     try:
-        Engine(conn.send, ack=True, freeze_gc=True, attach=attach, post=inbox.put).run(get)
+        Engine(
+            conn.send,
+            ack=True,
+            freeze_gc=True,
+            attach=attach,
+            post=inbox.put,
+            spill=lambda value: spill(value, master),
+        ).run(get)
     except (BrokenPipeError, EOFError, OSError):
         pass  # the master is gone: nothing left to serve
 
@@ -299,6 +309,9 @@ class LocalBackend(Backend):
             hosts, self._hosts = self._hosts, []
         for h in hosts:
             h.stop(2.0)
+        from .shm import remove_results
+
+        remove_results()  # results a killed host spilled but never sent
 
 
 class _LocalSession(HostedSession):

@@ -8,6 +8,16 @@ array is pickled, per task or per host.  The master removes the file when the jo
 closes (a host that still maps it keeps its pages until it unmaps them), and a backend that
 starts removes the files of dead masters (the master's pid is in the name), so nothing leaks
 even after a ``kill -9``.
+
+**Large results travel the same way back** (:func:`spill`): a host's result array of at least
+``SPILL_BYTES`` is written, on the runner thread right after its computation (inside the task's
+window, like the computation itself), into its own file named after the master; what crosses the
+pipe is only the file's name, and unpickling it on the master maps the file copy-on-write and
+unlinks it at once.  A spilled result the host drops (a cancelled task) unlinks its file when it
+is garbage-collected; files of a master that died are removed like job data, and
+:func:`remove_results` (the backend's ``shutdown``) removes any a dead host left behind.  Without
+this a MatDot worker's 16 MiB complex product was pickled through the host's pipe (~40 ms each,
+one after another), which the delay model does not see.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import numpy as np
 
 PREFIX = "codedcomp-"
 ALIGN = 64
+SPILL_BYTES = 1 << 20  # results at least this large travel in shared memory, not the pipe
 
 
 def _root() -> Path:
@@ -99,3 +110,71 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class Spilled:
+    """A host's large result in its own shared-memory file; pickles as the file's name.
+
+    Pickling (sending it to the master) hands the file over; one never sent unlinks its file
+    when it is collected.
+    """
+
+    __slots__ = ("dtype", "path", "sent", "shape")
+
+    def __init__(self, arr: np.ndarray, master: int) -> None:
+        arr = np.ascontiguousarray(arr)
+        self.path = str(_root() / f"{PREFIX}{master}-r{uuid.uuid4().hex[:12]}")
+        self.dtype = arr.dtype.str
+        self.shape = tuple(arr.shape)
+        self.sent = False
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                arr.tofile(f)
+        except BaseException:
+            self.unlink()
+            raise
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self.sent = True
+        return (_unspill, (self.path, self.dtype, self.shape))
+
+    def unlink(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+    def __del__(self) -> None:
+        if not self.sent:
+            self.unlink()
+
+
+def spill(value: Any, master: int | None = None) -> Any:
+    """``value`` as a :class:`Spilled` file if it is a large numeric array, else unchanged."""
+    if (
+        isinstance(value, np.ndarray)
+        and value.nbytes >= SPILL_BYTES
+        and not value.dtype.hasobject
+        and value.dtype.kind in "biufc"
+    ):
+        return Spilled(value, os.getppid() if master is None else master)
+    return value
+
+
+def _unspill(path: str, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The master's side of :class:`Spilled`: map the file copy-on-write, then unlink it."""
+    try:
+        arr = np.memmap(path, mode="c", dtype=np.dtype(dtype), shape=shape)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return np.asarray(arr)
+
+
+def remove_results() -> int:
+    """Remove spilled results addressed to this process (none should be left once hosts stop)."""
+    removed = 0
+    for p in _root().glob(f"{PREFIX}{os.getpid()}-r*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed += 1
+    return removed
