@@ -161,3 +161,16 @@ class AlwaysHangs(Poly):
     def partial(self, indices: np.ndarray, x: Any) -> np.ndarray:
         time.sleep(self.seconds)
         return super().partial(indices, x)
+
+
+class KeyedBlocks(Blocks):
+    """:class:`Blocks` that declares what each task reads (``data_keys``) and returns, beside
+    ``A_j @ x``, how many arrays of the job data its host held when the task ran."""
+
+    def compute(self, payload: Any, x: Any, data: Any = None) -> Any:
+        block = data[f"A{int(payload)}"]
+        held = len(getattr(data, "fetched", data))
+        return np.append(np.asarray(block) @ x, float(held))
+
+    def data_keys(self, payload: Any) -> list[str] | None:
+        return [f"A{int(payload)}"]

@@ -366,3 +366,38 @@ def test_job_data_travels_in_the_object_store(backend: RayBackend) -> None:
     got = np.asarray(ex.value)
     for j in range(n):
         np.testing.assert_allclose(got[j, :3], data[f"A{j}"] @ x, rtol=1e-12)
+
+
+def test_each_host_fetches_only_the_operands_its_workers_read(backend: RayBackend) -> None:
+    import rt_helpers
+    from rt_helpers import KeyedBlocks
+    from test_core_runtime import _Blocks
+
+    from codedcomp.runtime.backends.ray import _ObjectData
+
+    ray.cloudpickle.register_pickle_by_value(rt_helpers)
+    n = 6  # 2 hosts: workers 0, 2, 4 on one, 1, 3, 5 on the other
+    rng = np.random.default_rng(1)
+    data = {f"A{j}": rng.standard_normal((3, 4)) for j in range(n)}
+    x = rng.standard_normal(4)
+    ex = execute(
+        _Blocks(n),
+        backend=backend,
+        workload=KeyedBlocks(n),
+        x=x,
+        delays=np.zeros(n),
+        tau=0.0,
+        data=data,
+    )
+    assert ex.error is None
+    got = np.asarray(ex.value)
+    for j in range(n):
+        np.testing.assert_allclose(got[j, :3], data[f"A{j}"] @ x, rtol=1e-12)
+    assert got[:, 3].tolist() == [n / 2] * n  # each host held its 3 workers' blocks, not all 6
+    # a name no initial task declared (a hedged copy of another worker's task): fetched lazily
+    lazy = _ObjectData({}, {"B": ray.put(np.arange(3.0))})
+    assert lazy.fetched == [] and len(lazy) == 1 and list(lazy) == ["B"]
+    np.testing.assert_array_equal(lazy["B"], np.arange(3.0))
+    assert lazy.fetched == ["B"]
+    with pytest.raises(KeyError):
+        lazy["C"]

@@ -51,6 +51,14 @@ class Workload(ABC):
         """
         return self.partial(payload, x)
 
+    def data_keys(self, payload: Any) -> list[str] | None:
+        """The names of the job data a task with ``payload`` reads (``None``: it may read any).
+
+        Lets a backend that ships job data to machines (Ray) send each host only what its
+        workers' tasks read first; anything else is still fetched when a task reads it.
+        """
+        return None
+
 
 class FunctionList(Workload):
     """A user's own list of functions ``[f_0, ..., f_{m-1}]`` and a fixed input ``x``.

@@ -84,3 +84,8 @@ class MatmulWorkload(Workload):
             raise ValueError("matmul: a worker got no operands (job data); is the scheme a code?")
         i = int(payload)
         return data[f"A{i}"] @ data[f"B{i}"]
+
+    def data_keys(self, payload: Any) -> list[str] | None:
+        """Worker ``i``'s task reads its own pair of operands only."""
+        i = int(payload)
+        return [f"A{i}", f"B{i}"]

@@ -18,8 +18,9 @@ acknowledged.  A backend supplies the transport:
   answer; what to do with one that did not stop in time (kill it, or abandon the thread);
 * :meth:`HostedSession._workload` — the key host ``k`` knows the workload by, and the
   ``("load", key, payload)`` command it needs first (``None``: it holds it already);
-* :meth:`HostedSession._job_handles` — how ``x`` and the job data travel (shared memory on
-  ``local``, object references on Ray, the objects themselves in-process);
+* :meth:`HostedSession._job_handles` — how ``x`` and the job data travel to host ``k`` (shared
+  memory on ``local``, object references on Ray, the objects themselves in-process), given the
+  names of the job data its workers' initial tasks read (``Workload.data_keys``);
 * :meth:`HostedSession._offset` — host ``k``'s clock minus the master's (0 on this machine).
 
 Opening waits until every host acknowledged the job (``"armed"``): the master takes ``t0`` only
@@ -82,8 +83,11 @@ class HostedSession(Session):
     def _workload(self, k: int) -> tuple[str, tuple[Any, ...] | None]:
         """(key of the workload on host ``k``, the ``load`` command it needs or ``None``)."""
 
-    def _job_handles(self) -> tuple[Any, Any]:
-        """(x, job data) as they travel to the hosts (default: the objects themselves)."""
+    def _job_handles(self, k: int, keys: set[str] | None) -> tuple[Any, Any]:
+        """(x, job data) as they travel to host ``k`` (default: the objects themselves).
+
+        ``keys``: the names of the job data the initial tasks of host ``k``'s workers read
+        (``None``: unknown, any)."""
         return self.job.x, self.job.data
 
     def _offset(self, k: int) -> float:
@@ -108,13 +112,26 @@ class HostedSession(Session):
                     (f.kind, f.at) if f else None,
                 )
             )
-        x, data = self._job_handles()
         for k, workers in enumerate(per):
+            x, data = self._job_handles(k, self._data_keys(workers))
             key, load = self._workload(k)
             if load is not None:
                 self._send(k, load)
             options = {"task_timeout": job.task_timeout}
             self._send(k, ("job", job.job_id, job.tau, key, x, data, workers, options))
+
+    def _data_keys(self, workers: list[Any]) -> set[str] | None:
+        """The job data the initial tasks of ``workers`` (as shipped) read; ``None``: any."""
+        if self.job.data is None:
+            return None
+        keys: set[str] = set()
+        for _, _, tasks, _ in workers:
+            for t in tasks:
+                names = self.job.workload.data_keys(t[1])
+                if names is None:
+                    return None
+                keys.update(names)
+        return keys
 
     def _await_armed(self, timeout: float) -> None:
         """Wait until every live host holds the job; reclaim those that do not in time."""

@@ -332,7 +332,7 @@ class _LocalSession(HostedSession):
             self._release()
             raise
 
-    def _job_handles(self) -> tuple[Any, Any]:
+    def _job_handles(self, k: int, keys: set[str] | None) -> tuple[Any, Any]:
         return self.job.x, None if self._shared is None else self._shared.descriptor()
 
     def _release(self) -> None:

@@ -53,7 +53,11 @@ first results, 5–8 ms to stop everything, versus 12 ms / 100+ ms for an actor 
   closing are :class:`~.hosted.HostedSession`'s, as for ``local`` and ``thread``; this module only
   maps its commands onto actor calls (``job`` resolves the workload, ``x`` and the job data from
   the object store, then hands the engine its commands; ``command`` passes any other) and reads
-  the streams.  Job data is ``ray.put`` once per job.
+  the streams.  Job data is ``ray.put`` once per job, **one object per array**: a host fetches
+  with the job only the arrays its workers' initial tasks read (``Workload.data_keys``; a
+  matmul worker's own pair of operands), and any other array (a hedged copy of another worker's
+  task) the first time a task reads it (:class:`_ObjectData`).  Before, every host fetched every
+  worker's operands.
 * **Stop protocol.**  Cancelling a streaming generator paused at a ``yield`` does not run its
   ``finally`` (measured): the work would go on.  So ``close`` sends an explicit ``cancel`` command
   to every host; the engine drops the job at once — its queued tasks included: there are no
@@ -86,7 +90,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import ray
@@ -123,6 +127,35 @@ def _identity() -> dict[str, Any]:
 
 
 # -- the actor (runs in a Ray worker process) -------------------------------------------------
+class _ObjectData(Mapping[str, Any]):
+    """A job's data on one host: ``fetched`` arrays came with the job; any other name is fetched
+    from the object store (``refs``) the first time a task reads it (on a runner thread)."""
+
+    def __init__(self, fetched: dict[str, Any], refs: dict[str, Any]) -> None:
+        self._got = dict(fetched)
+        self._refs = refs
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Any:
+        got = self._got.get(name)
+        if got is None:
+            value = ray.get(self._refs[name])  # KeyError: no such array in the job's data
+            with self._lock:
+                got = self._got.setdefault(name, value)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    @property
+    def fetched(self) -> list[str]:
+        """The names this host holds so far."""
+        return sorted(self._got)
+
+
 class _Host:
     """Async host actor: one engine thread with many logical workers; see the module docstring."""
 
@@ -200,7 +233,11 @@ class _Host:
         kind, job_id, tau, key, x_box, data_box, workers, options = msg
         try:
             x = await x_box[0]
-            data = None if data_box is None else await data_box[0]
+            data: Any = None
+            if data_box is not None:  # (names to fetch now, every name's reference)
+                names, refs = data_box
+                values = await asyncio.gather(*(refs[n] for n in names))
+                data = _ObjectData(dict(zip(names, values, strict=True)), refs)
         except Exception as e:  # the workers cannot run without them: each crashes
             self._inbox.put(("load", key, f"could not fetch the job's input: {_short(e)}"))
             x = data = None
@@ -495,7 +532,9 @@ class _RaySession(HostedSession):
         self._gens: dict[Any, int] = {}  # streaming generator -> host index
         self._loads: dict[int, tuple[Any, ...]] = {}  # load commands waiting for their job
         self._x = [ray.put(job.x)]  # once per job; boxed: the actor resolves it itself
-        self._data = None if job.data is None else [ray.put(dict(job.data))]
+        self._data = None  # one object per array: a host fetches what its workers read
+        if job.data is not None:
+            self._data = {str(k): ray.put(v) for k, v in job.data.items()}
         for k, h in enumerate(hosts):
             self._gens[h.actor.stream.remote(job.job_id)] = k
         try:
@@ -511,8 +550,11 @@ class _RaySession(HostedSession):
             raise
 
     # -- transport ---------------------------------------------------------------------------
-    def _job_handles(self) -> tuple[Any, Any]:
-        return self._x, self._data
+    def _job_handles(self, k: int, keys: set[str] | None) -> tuple[Any, Any]:
+        if self._data is None:
+            return self._x, None
+        names = sorted(self._data if keys is None else keys & self._data.keys())
+        return self._x, (names, self._data)  # nested: the actor resolves them itself
 
     def _offset(self, k: int) -> float:
         return self.hosts[k].offset
