@@ -10,22 +10,31 @@ import pytest
 from codedcomp.codes.matmul.base import _spans, lincomb
 
 
+@pytest.mark.parametrize("outputs", [1, 2, 5])  # 1, 2: complex inputs read in place
+@pytest.mark.parametrize("real_part", [False, True])
 @pytest.mark.parametrize("complex_coef", [False, True])
 @pytest.mark.parametrize("complex_in", [False, True])
-def test_two_thread_lincomb_equals_the_reference(complex_coef: bool, complex_in: bool) -> None:
+def test_two_thread_lincomb_equals_the_reference(
+    complex_coef: bool, complex_in: bool, real_part: bool, outputs: int
+) -> None:
     rng = np.random.default_rng(0)
-    size = 1 << 20  # many 4 MiB blocks: the two-thread path
+    size = (1 << 20) + 3  # many 4 MiB blocks: the two-thread path; a ragged last block
     vecs = [rng.standard_normal(size) for _ in range(3)]
     if complex_in:
         vecs = [v + 1j * rng.standard_normal(size) for v in vecs]
-    coef = rng.standard_normal((5, 3))
+        vecs[1] = vecs[1].real.copy()  # a real input among complex ones
+    coef = rng.standard_normal((outputs, 3))
     if complex_coef:
-        coef = coef + 1j * rng.standard_normal((5, 3))
-    out, re2, im2 = lincomb(coef, vecs)
+        coef = coef + 1j * rng.standard_normal((outputs, 3))
+    out, re2, im2 = lincomb(coef, vecs, real_part=real_part)
     ref = coef @ np.stack(vecs)
-    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
+    want = ref.real if real_part else ref
+    assert np.iscomplexobj(out) == (np.iscomplexobj(ref) and not real_part)
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-9)
     assert re2 == pytest.approx(float(np.sum(ref.real**2)), rel=1e-9)
     assert im2 == pytest.approx(float(np.sum(np.imag(ref) ** 2)), rel=1e-9, abs=1e-9)
+    _, re0, im0 = lincomb(coef, vecs, real_part=real_part, stats=False)
+    assert re0 == im0 == 0.0
 
 
 def test_spans_cover_the_range_in_whole_blocks() -> None:

@@ -61,6 +61,7 @@ IMAG_TOL = 1e-6
 _CACHE_MAX = 4096
 _CHUNK_BYTES = 1 << 22  # working set of one block of lincomb (measured best of 2**19..2**23)
 _EXACT_INT = 2.0**53
+_DIRECT_ROWS = 2  # lincomb with complex inputs and at most this many outputs reads them in place
 
 
 @dataclass(frozen=True)
@@ -410,54 +411,116 @@ def lincomb(
 
     One pass over the inputs and one over the output, without stacking the inputs into a
     temporary (encode/decode are memory-bound: at n = 2048 the products are 32–64 MiB each).
-    Complex arithmetic is done as real GEMMs on ``[Re; Im]`` (OpenBLAS ``zgemm`` on these
-    short-and-wide shapes was measured ~1000× slower than the equivalent ``dgemm``).
-    ``real_part=True`` stores only the real part.  Returns ``(out, Σ|Re out|², Σ|Im out|²)``
-    (the sums also serve as a finiteness check; ``stats=False`` skips them: both 0).
+    Complex arithmetic is done as one real GEMM per cache block (OpenBLAS ``zgemm`` on these
+    short-and-wide shapes was measured ~1000× slower than the equivalent ``dgemm``): complex
+    inputs are de-interleaved into ``[Re v_0; Im v_0; Re v_1; …]`` while they are copied into
+    the block buffer, and multiplied by ``[[Cr, −Ci], [Ci, Cr]]`` (columns interleaved to match),
+    whose rows give the real parts then the imaginary parts, written straight to the output.
+    ``real_part=True`` stores only the real part (the imaginary part is still computed for the
+    statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums
+    also serve as a finiteness check; ``stats=False`` skips them: both 0).
     """
     p = coef.shape[0]
     size = vecs[0].size
     c_in = any(np.iscomplexobj(v) for v in vecs)
     c_coef = bool(np.iscomplexobj(coef))
     cplx = c_in or c_coef
+    cr = np.asarray(np.real(coef), dtype=np.float64)
+    ci = np.asarray(np.imag(coef), dtype=np.float64) if c_coef else np.zeros_like(cr)
+    need_im = cplx and (stats or not real_part)
     if not cplx:
-        kmat = np.asarray(coef, dtype=np.float64)
-    elif c_in:  # [Cr; Ci] @ (inputs as interleaved re, im pairs), recombined per block
-        kmat = np.vstack([np.real(coef), np.imag(coef)]) if c_coef else np.vstack([coef, 0 * coef])
+        kmat = cr
+    elif c_in:  # inputs de-interleaved: column 2a is Re v_a, column 2a + 1 is Im v_a
+        kmat = np.empty((2 * p if need_im else p, 2 * len(vecs)))
+        kmat[:p, 0::2], kmat[:p, 1::2] = cr, -ci
+        if need_im:
+            kmat[p:, 0::2], kmat[p:, 1::2] = ci, cr
     else:  # real inputs: [Re; Im] out = [Cr; Ci] @ in
-        kmat = np.vstack([coef.real, coef.imag])
+        kmat = np.vstack([cr, ci]) if need_im else cr
     out = np.empty((p, size), dtype=np.complex128 if cplx and not real_part else np.float64)
     rows_in = kmat.shape[1]
-    step = max(512, _CHUNK_BYTES // (8 * (1 + c_in) * (kmat.shape[0] + rows_in)))
+    step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
     out_re = out if (real_part or not cplx) else out.real
     out_im = None if (real_part or not cplx) else out.imag
 
-    def span(lo0: int, hi0: int) -> tuple[float, float]:
+    # complex output: out[i] as interleaved (re, im) float pairs = inputs.T @ pairs[i], written
+    # in place (row by row, whole cache lines: no second pass over the output for Im)
+    out_c = out.view(np.float64) if out_im is not None else None
+    pairs = np.stack([kmat[:p], kmat[p:]], axis=2) if out_c is not None else None
+
+    def _blocked_span(lo0: int, hi0: int) -> tuple[float, float]:
         width = min(step, hi0 - lo0)
-        buf = np.empty((rows_in, width), dtype=np.complex128 if c_in else np.float64)
-        resbuf = np.empty((kmat.shape[0], width * (2 if c_in else 1)))
+        buf = np.empty((rows_in, width))
+        resbuf = np.empty((kmat.shape[0], width))
         re2 = im2 = 0.0
         for lo in range(lo0, hi0, step):
             hi = min(hi0, lo + step)
             b = buf[:, : hi - lo]
-            for a, v in enumerate(vecs):
-                b[a] = v[lo:hi]  # contiguous copies only
-            if c_in:  # rows of [Σ Cr·re, Σ Cr·im] and [Σ Ci·re, Σ Ci·im], interleaved
-                res = np.matmul(kmat, b.view(np.float64), out=resbuf[:, : 2 * (hi - lo)])
-                re = res[:p, 0::2] - res[p:, 1::2]
-                im = res[:p, 1::2] + res[p:, 0::2]
-            else:
-                res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
-                re, im = res[:p], res[p:]
+            for a, v in enumerate(vecs):  # one read of each input block
+                if c_in:
+                    seg = v[lo:hi]
+                    b[2 * a] = seg.real
+                    b[2 * a + 1] = seg.imag if np.iscomplexobj(seg) else 0.0
+                else:
+                    b[a] = v[lo:hi]
+            if out_c is not None and pairs is not None:  # complex output: written interleaved
+                bt = b.T
+                for i in range(p):
+                    seg_out = out_c[i, 2 * lo : 2 * hi].reshape(-1, 2)
+                    np.matmul(bt, pairs[i], out=seg_out)
+                    if stats:
+                        re2 += float(np.einsum("i,i->", seg_out[:, 0], seg_out[:, 0]))
+                        im2 += float(np.einsum("i,i->", seg_out[:, 1], seg_out[:, 1]))
+                continue
+            res = np.matmul(kmat, b, out=resbuf[:, : hi - lo])
+            re = res[:p]
             if stats:
                 re2 += float(np.einsum("ij,ij->", re, re))
             out_re[:, lo:hi] = re
-            if cplx:
+            if need_im:
+                im = res[p:]
                 if stats:
                     im2 += float(np.einsum("ij,ij->", im, im))
                 if out_im is not None:
                     out_im[:, lo:hi] = im
         return re2, im2
+
+    if c_in and p <= _DIRECT_ROWS:  # few outputs (MatDot): no copy of the inputs at all
+        # per input a, its interleaved (re, im) pairs times a 2 × 2p block: columns 2i, 2i + 1
+        # of the accumulator are Re, Im of output i
+        blocks = np.empty((len(vecs), 2, 2 * p))
+        blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
+        blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
+        step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
+
+        def span(lo0: int, hi0: int) -> tuple[float, float]:
+            width = min(step, hi0 - lo0)
+            acc_buf = np.empty((width, 2 * p))
+            tmp_buf = np.empty((width, 2 * p))
+            re2 = im2 = 0.0
+            for lo in range(lo0, hi0, step):
+                hi = min(hi0, lo + step)
+                acc, tmp = acc_buf[: hi - lo], tmp_buf[: hi - lo]
+                for a, v in enumerate(vecs):
+                    seg = v[lo:hi]
+                    if np.iscomplexobj(seg):
+                        np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
+                    else:
+                        np.multiply(seg[:, None], blocks[a, 0], out=tmp)
+                    if a:
+                        acc += tmp
+                    else:
+                        acc, tmp = tmp, acc
+                re, im = acc[:, 0::2], acc[:, 1::2]
+                if stats:
+                    re2 += float(np.einsum("ij,ij->", re, re))
+                    im2 += float(np.einsum("ij,ij->", im, im))
+                out_re[:, lo:hi] = re.T
+                if out_im is not None:
+                    out_im[:, lo:hi] = im.T
+            return re2, im2
+    else:
+        span = _blocked_span
 
     with one_blas_thread():  # tiny GEMMs: BLAS threads only add latency (and stall under load)
         parts = _spans(size, step)
