@@ -208,17 +208,34 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
         enc_t: list[float] = []
         dec_t: list[float] = []
         base: list[float] = []
+        floor_e: list[float] = []
+        floor_d: list[float] = []
+        enc_bytes = sum(a.nbytes + b.nbytes for a, b in enc)
+        flat = [v.view(np.float64).reshape(-1) for v in R.values()]
+
+        def write_floor(nbytes: int = enc_bytes) -> None:  # allocate and write once
+            np.empty(nbytes // 8).fill(1.0)
+
+        def read_floor(vals: list[np.ndarray] = flat, out_shape: tuple[int, int] = C.shape) -> None:
+            for v in vals:  # read every result once, write one output of C's size
+                np.add.reduce(v)
+            np.empty(out_shape).fill(1.0)
+
         for i in range(reps):  # A B B A
             steps: list[tuple[str, Callable[[], Any]]] = [
                 ("enc", lambda c=code: c.encode(A, B)),
                 ("dec", lambda c=code, r=R: c.decode(r)),
                 ("base", lambda: A @ B),
+                ("floor_e", write_floor),
+                ("floor_d", read_floor),
             ]
             if i % 2:
                 steps.reverse()
             for what, fn in steps:
                 t = _timed(fn)
-                {"enc": enc_t, "dec": dec_t, "base": base}[what].append(t)
+                {"enc": enc_t, "dec": dec_t, "base": base, "floor_e": floor_e, "floor_d": floor_d}[
+                    what
+                ].append(t)
         bmed = float(np.median(base))
         for what, samples, factor in (("encode", enc_t, 1.0), ("decode", dec_t, 0.2)):
             rows.append(
@@ -236,6 +253,31 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                         "first call; the first call's weight computation is in the warm-up)"
                     )
                     + f"; complex operands (roots); decoded error {err:.1e}.",
+                }
+            )
+        for what, samples, floor, moved in (
+            ("encode", enc_t, floor_e, f"write the {enc_bytes / 2**20:.0f} MiB of operands once"),
+            (
+                "decode",
+                dec_t,
+                floor_d,
+                f"read the {sum(v.nbytes for v in flat) / 2**20:.0f} MiB of results once and "
+                f"write C ({C.nbytes / 2**20:.0f} MiB)",
+            ),
+        ):
+            rows.append(
+                {
+                    "name": f"matmul: {what} {code.label} n={n} vs the memory floor",
+                    "target": "INFO",
+                    "target_s": None,
+                    "samples": samples,
+                    "baseline_name": f"memory floor: {moved}",
+                    "baseline_samples": floor,
+                    "notes": (
+                        f"{what} is memory-bound: the ratio says how close it runs to moving its "
+                        "bytes once (numpy, same run); where the floor itself exceeds the target "
+                        "fraction of A @ B, no implementation on this machine meets it."
+                    ),
                 }
             )
     # one worker's product, complex vs real points
