@@ -348,11 +348,16 @@ class MatmulCode(ABC):
                 stacklevel=2,
             )
         real_out = lay.real and (np.iscomplexobj(W) or any(np.iscomplexobj(v) for v in values))
-        blocks, re2, im2 = lincomb(W, values, real_part=real_out)
+        dest, full = self._destination(lay) if lay.real else (None, None)
+        blocks, re2, im2 = lincomb(W, values, real_part=real_out, dest=dest)
         if not np.isfinite(re2 + im2):
             bad = [i for i, v in zip(ids, values, strict=True) if not np.isfinite(v).all()]
             check(self.owner, f"result[{bad[0] if bad else '?'}]", "non-finite", False, "finite")
-        out = self._assemble(blocks, lay)
+        out = (
+            self._assemble(blocks, lay)
+            if full is None
+            else full[: lay.a_shape[0], : lay.b_shape[1]]
+        )
         if real_out:
             scale, imag = float(np.sqrt(re2)), float(np.sqrt(im2))
             if imag > self.imag_tol * scale + 1e-300:
@@ -364,6 +369,18 @@ class MatmulCode(ABC):
                     stacklevel=2,
                 )
         return out.ravel() if lay.b_vector else out
+
+    def _destination(self, lay: Layout) -> tuple[list[np.ndarray], np.ndarray]:
+        """The (padded) product and its output blocks as views, for decoding in place."""
+        r, c = lay.product_shape
+        if self.split != "outer":
+            full = np.empty((r, c))
+            return [full], full
+        na, nb = self.n_blocks
+        full = np.empty((na * r, nb * c))
+        return [
+            full[a * r : (a + 1) * r, b * c : (b + 1) * c] for a in range(na) for b in range(nb)
+        ], full
 
     def _assemble(self, blocks: np.ndarray, lay: Layout) -> np.ndarray:
         rows, cols = lay.a_shape[0], lay.b_shape[1]
@@ -405,7 +422,12 @@ def coefficient_weights(v: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
 
 
 def lincomb(
-    coef: np.ndarray, vecs: Sequence[np.ndarray], *, real_part: bool = False, stats: bool = True
+    coef: np.ndarray,
+    vecs: Sequence[np.ndarray],
+    *,
+    real_part: bool = False,
+    stats: bool = True,
+    dest: Sequence[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float, float]:
     """``out[i] = Σ_a coef[i, a] · vecs[a]`` for 1-D ``vecs`` of one length, cache-blocked.
 
@@ -419,6 +441,10 @@ def lincomb(
     ``real_part=True`` stores only the real part (the imaginary part is still computed for the
     statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums
     also serve as a finiteness check; ``stats=False`` skips them: both 0).
+
+    ``dest``: real outputs only — one 2-D float64 array (``rows × cols``, ``rows·cols = size``,
+    any strides: e.g. a block of the final product) per output, written in place (row-major
+    order), so the caller needs no reassembling copy; ``out`` is then an empty ``(p, 0)`` array.
     """
     p = coef.shape[0]
     size = vecs[0].size
@@ -437,11 +463,25 @@ def lincomb(
             kmat[p:, 0::2], kmat[p:, 1::2] = ci, cr
     else:  # real inputs: [Re; Im] out = [Cr; Ci] @ in
         kmat = np.vstack([cr, ci]) if need_im else cr
-    out = np.empty((p, size), dtype=np.complex128 if cplx and not real_part else np.float64)
+    real_out = real_part or not cplx
+    if dest is not None:
+        cols = dest[0].shape[1]
+        ok = real_out and len(dest) == p and all(d.shape == (size // cols, cols) for d in dest)
+        check("lincomb", "dest", [d.shape for d in dest], ok and size % cols == 0, "p real blocks")
+    out = np.empty((p, 0 if dest is not None else size), dtype=np.float64 if real_out else complex)
     rows_in = kmat.shape[1]
     step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
-    out_re = out if (real_part or not cplx) else out.real
-    out_im = None if (real_part or not cplx) else out.imag
+    if dest is not None:  # whole rows of the destination blocks per cache block
+        step = max(cols, step // cols * cols)
+    out_re = out if real_out else out.real
+    out_im = None if real_out else out.imag
+
+    def put(lo: int, hi: int, re: np.ndarray) -> None:  # re: (p, hi - lo)
+        if dest is None:
+            out_re[:, lo:hi] = re
+        else:
+            for d, r in zip(dest, re, strict=True):
+                d[lo // cols : hi // cols] = r.reshape(-1, cols)
 
     # complex output: out[i] as interleaved (re, im) float pairs = inputs.T @ pairs[i], written
     # in place (row by row, whole cache lines: no second pass over the output for Im)
@@ -476,7 +516,7 @@ def lincomb(
             re = res[:p]
             if stats:
                 re2 += float(np.einsum("ij,ij->", re, re))
-            out_re[:, lo:hi] = re
+            put(lo, hi, re)
             if need_im:
                 im = res[p:]
                 if stats:
@@ -492,6 +532,8 @@ def lincomb(
         blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
         blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
         step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
+        if dest is not None:
+            step = max(cols, step // cols * cols)
 
         def span(lo0: int, hi0: int) -> tuple[float, float]:
             width = min(step, hi0 - lo0)
@@ -515,7 +557,7 @@ def lincomb(
                 if stats:
                     re2 += float(np.einsum("ij,ij->", re, re))
                     im2 += float(np.einsum("ij,ij->", im, im))
-                out_re[:, lo:hi] = re.T
+                put(lo, hi, re.T)
                 if out_im is not None:
                     out_im[:, lo:hi] = im.T
             return re2, im2
