@@ -159,10 +159,16 @@ def test_canonical_spec_names_the_scheme_not_its_spelling() -> None:
 def test_complex_operands_run_through_real_point_codes_and_are_charged_alike() -> None:
     wl = make_workload("matmul:n=12,dtype=complex128", m=4, seed=0)
     specs = ["uncoded", "matdot:m=2", "matdot:m=2,points=chebyshev", "rep:r=2"]
-    rep = codedcomp.run(wl, scheme=specs, backend="thread", workers=4, seed=0, trials=2)
+    rep = codedcomp.run(wl, scheme=specs, backend="thread", workers=4, seed=0, trials=2, tau=0.002)
     for r in rep.results:
         assert r.failures == 0 and np.all(r.relative_errors <= 1e-12), r.scheme
         assert all(np.iscomplexobj(v) for v in r.values)
+    # replaying the traces charges complex operands as the run did (not 4x for roots points)
+    doc = rep.traces_json()
+    predicted = {(r.scheme, i): p for r in rep.results for i, p in enumerate(r.predicted)}
+    for again in replay(doc):
+        want = predicted[(again["scheme"], again["trial"])]
+        assert again["latency"] == pytest.approx(want, rel=1e-9), again["scheme"]
     s_roots, s_cheb = (
         resolve("matdot:m=2", "matmul"),
         resolve("matdot:m=2,points=chebyshev", "matmul"),

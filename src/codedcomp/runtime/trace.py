@@ -139,6 +139,8 @@ def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for tr in doc["trials"]:
         trial, m, tau = int(tr["trial"]), int(tr["m"]), float(tr["tau"])
         s = resolve(tr["scheme"], config.get("family"))  # older traces: sums, then matmul
+        if config.get("family") == "matmul" and hasattr(s, "check_workload"):
+            s.check_workload(_matmul_workload(config.get("workload", ""), m))  # its dtype
         x = np.array([w["injected_delay"] for w in tr["workers"]], dtype=float)
         ctx = JobContext(m=m, workers=len(x), tau=tau, delay=model)
         res = simulate_one(s, ctx=ctx, x=x, seq=trial_sequence(root, trial))
@@ -151,3 +153,14 @@ def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _matmul_workload(spec: str, m: int) -> Any:
+    """The recorded matmul workload (its operands' dtype sets what a product costs), or ``None``
+    when the spec is not one (a user's own workload object): real operands are assumed then."""
+    from ..workloads import make_workload
+
+    try:
+        return make_workload(spec, m=m, seed=0)
+    except ValueError:
+        return None
