@@ -63,7 +63,7 @@ class SharedArrays:
             with os.fdopen(fd, "r+b", closefd=False) as f:
                 for name, arr in items:
                     f.seek(layout[name][0])
-                    f.write(arr.tobytes())
+                    arr.tofile(f)  # straight from the array's buffer (tobytes() copied it first)
         finally:
             os.close(fd)
 
