@@ -169,6 +169,14 @@ def test_complex_operands_run_through_real_point_codes_and_are_charged_alike() -
     for again in replay(doc):
         want = predicted[(again["scheme"], again["trial"])]
         assert again["latency"] == pytest.approx(want, rel=1e-9), again["scheme"]
+    # the same for a workload object (no spec string given): it records its own spec
+    from codedcomp.workloads.matmul import MatmulWorkload
+
+    obj = MatmulWorkload(m=4, n=12, dtype="complex128")
+    rep = codedcomp.run(obj, scheme=["matdot:m=2"], backend="thread", workers=4, seed=0, tau=0.002)
+    assert rep.to_json()["config"]["workload"] == "matmul:n=12,dtype=complex128"
+    (again,) = replay(rep.traces_json())
+    assert again["latency"] == pytest.approx(rep.results[0].predicted[0], rel=1e-9)
     s_roots, s_cheb = (
         resolve("matdot:m=2", "matmul"),
         resolve("matdot:m=2,points=chebyshev", "matmul"),
@@ -215,8 +223,9 @@ def test_large_results_travel_in_shared_memory_and_leave_no_file() -> None:
     before = _result_files()
     s = shm.spill(big, master=__import__("os").getpid())
     assert isinstance(s, shm.Spilled) and _result_files() - before  # written to a file
-    back = pickle.loads(pickle.dumps(s))  # what the pipe carries: the file's name only
-    assert len(pickle.dumps(shm.spill(big, master=0))) < 1000
+    blob = pickle.dumps(s)  # what the pipe carries: the file's name only
+    assert len(blob) < 1000
+    back = pickle.loads(blob)
     np.testing.assert_array_equal(back, big)
     assert type(back) is np.ndarray and back.flags.writeable  # copy-on-write, a plain array
     del s
@@ -226,6 +235,91 @@ def test_large_results_travel_in_shared_memory_and_leave_no_file() -> None:
     assert _result_files() == before
     small = np.ones(4)
     assert shm.spill(small) is small and shm.spill("x") == "x"
+    masked = np.ma.masked_array(big.real, mask=big.real > 3)  # a subclass travels pickled
+    assert shm.spill(masked) is masked
+    # past MAX_MAPPED live maps a result is read into memory (a map holds a file descriptor)
+    old, shm.MAX_MAPPED = shm.MAX_MAPPED, 0
+    try:
+        again = pickle.loads(pickle.dumps(shm.spill(big, master=__import__("os").getpid())))
+    finally:
+        shm.MAX_MAPPED = old
+    np.testing.assert_array_equal(again, big)
+    assert not isinstance(again, np.memmap) and not isinstance(again.base, np.memmap)
+    assert _result_files() == before
+    assert not shm._alive(0) and not shm._alive(-1)  # pid 0 is no process: its files are stale
+
+
+def test_a_cancelled_result_is_unlinked_at_once_on_the_host() -> None:
+    """The runner thread must not keep the last result it computed alive while idle."""
+    import os
+    import queue
+    import threading
+    import time
+
+    from codedcomp.runtime.backends import shm
+    from codedcomp.runtime.engine import Engine
+
+    wl = make_workload("matmul:n=512", m=1, seed=0)
+    a = np.ones((512, 512))
+    inbox: queue.Queue = queue.Queue()
+
+    def get(t: float | None) -> object:
+        try:
+            return inbox.get(timeout=t) if t is None or t > 0 else inbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    eng = Engine(lambda m: None, post=inbox.put, spill=lambda v: shm.spill(v, os.getpid()))
+    th = threading.Thread(target=eng.run, args=(get,), daemon=True)
+    th.start()
+    before = _result_files()
+    try:
+        inbox.put(("load", "k", wl))
+        task = [(0, 0, 30.0, 0.0)]  # a 30 s window: computed at once, then held
+        inbox.put(("job", "j", 1.0, "k", None, {"A0": a, "B0": a}, [(0, 0.0, task, None)], {}))
+        inbox.put(("go", "j", time.monotonic()))
+        deadline = time.monotonic() + 10
+        while len(_result_files() - before) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(_result_files() - before) == 1  # spilled while held for its deadline
+        inbox.put(("cancel_tasks", "j", 0, [0]))
+        inbox.put(("cancel", "j"))
+        deadline = time.monotonic() + 5
+        while _result_files() != before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _result_files() == before  # gone with the cancel, not at the next call
+    finally:
+        inbox.put(("exit",))
+        th.join(5)
+
+
+def test_one_backend_shutting_down_leaves_another_backends_results_alone() -> None:
+    import threading
+    import time
+
+    from codedcomp.runtime.backends.local import LocalBackend
+
+    b, a = LocalBackend(processes=1), LocalBackend(processes=1)
+    wl = make_workload("matmul:n=512", m=2, seed=1)  # uncoded over 2 workers: 1 MiB products
+    seen: list[int] = []
+
+    def other() -> None:
+        time.sleep(1.0)  # b's products are computed and held for their deadlines by now
+        seen.append(len(_result_files()))
+        a.shutdown()  # an unrelated pool of this process closes
+
+    t = threading.Thread(target=other)
+    t.start()
+    try:
+        rep = codedcomp.run(
+            wl, scheme=["uncoded"], backend=b, workers=2, tau=1.0, seed=0, trials=1, timeout=30
+        )
+    finally:
+        t.join()
+        b.shutdown()
+    r = rep.results[0]
+    assert seen and seen[0] >= 1  # the race was set up: results waited in shared memory
+    assert r.failures == 0 and np.all(r.relative_errors <= 1e-10), r.errors
 
 
 def test_a_real_run_with_large_products_decodes_exactly_and_removes_every_file(

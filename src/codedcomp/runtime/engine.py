@@ -198,6 +198,7 @@ class _RunnerThread:
                 return
             pool.typical = 0.9 * pool.typical + 0.1 * (ended - began)
             pool.post(("computed", key, value, error, began, ended))
+            value = item = args = None  # hold nothing while idle (a dropped result frees now)
             if pool.leave(self):
                 return
 

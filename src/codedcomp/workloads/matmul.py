@@ -53,6 +53,12 @@ class MatmulWorkload(Workload):
         self.n = int(n)
         self.cols = int(cols)
         self.dtype = dtype
+        # what a run records (make_workload replaces it with the user's spelling): trace replay
+        # rebuilds the workload from it, and the dtype sets what a product costs
+        extra = (f",cols={self.cols}" if self.cols != self.n else "") + (
+            f",dtype={dtype}" if dtype != "float64" else ""
+        )
+        self.spec = f"matmul:n={self.n}{extra}"
 
     def input(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """One pair ``(A, B)`` of the workload's shapes and dtype."""

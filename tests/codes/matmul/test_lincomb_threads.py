@@ -63,3 +63,37 @@ def test_lincomb_writes_real_outputs_into_strided_blocks(outputs: int, complex_i
         np.testing.assert_allclose(dest[i], ref[i].reshape(rows, cols), rtol=1e-12, atol=1e-9)
     assert np.isnan(big[:, outputs * cols :]).all()  # nothing written outside the blocks
     assert re2 == pytest.approx(float(np.sum(ref**2)), rel=1e-9)
+
+
+@pytest.mark.parametrize("outputs", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["complex64", "strided", "big-endian"])
+def test_lincomb_takes_any_complex_layout(outputs: int, kind: str) -> None:
+    rng = np.random.default_rng(2)
+    size = 70_001
+    base = [rng.standard_normal(2 * size) + 1j * rng.standard_normal(2 * size) for _ in range(3)]
+    if kind == "complex64":
+        vecs = [v[:size].astype(np.complex64) for v in base]
+    elif kind == "strided":
+        vecs = [v[::2] for v in base]
+    else:
+        vecs = [v[:size].astype(">c16") for v in base]
+    coef = rng.standard_normal((outputs, 3)) + 1j * rng.standard_normal((outputs, 3))
+    ref = coef @ np.stack([np.asarray(v, dtype=np.complex128) for v in vecs])
+    for real_part in (False, True):
+        out, _, _ = lincomb(coef, vecs, real_part=real_part)
+        np.testing.assert_allclose(out, ref.real if real_part else ref, rtol=1e-10, atol=1e-9)
+
+
+def test_lincomb_dest_wider_than_a_cache_block_is_filled_after() -> None:
+    rng = np.random.default_rng(3)
+    rows, cols = 3, 400_000  # one row is longer than a cache block
+    vecs = [rng.standard_normal(rows * cols) for _ in range(2)]
+    coef = np.exp(1j * rng.random((2, 2)))
+    big = np.full((rows, 2 * cols + 1), np.nan)
+    dest = [big[:, :cols], big[:, cols : 2 * cols]]
+    out, _, _ = lincomb(coef, vecs, real_part=True, dest=dest)
+    ref = (coef @ np.stack(vecs)).real
+    assert out.shape == (2, 0)
+    for i in range(2):
+        np.testing.assert_allclose(dest[i], ref[i].reshape(rows, cols), rtol=1e-12, atol=1e-12)
+    assert np.isnan(big[:, -1]).all()

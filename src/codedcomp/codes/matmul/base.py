@@ -464,20 +464,28 @@ def lincomb(
     else:  # real inputs: [Re; Im] out = [Cr; Ci] @ in
         kmat = np.vstack([cr, ci]) if need_im else cr
     real_out = real_part or not cplx
+    cols = 0
     if dest is not None:
         cols = dest[0].shape[1]
         ok = real_out and len(dest) == p and all(d.shape == (size // cols, cols) for d in dest)
         check("lincomb", "dest", [d.shape for d in dest], ok and size % cols == 0, "p real blocks")
-    out = np.empty((p, 0 if dest is not None else size), dtype=np.float64 if real_out else complex)
     rows_in = kmat.shape[1]
-    step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
-    if dest is not None:  # whole rows of the destination blocks per cache block
-        step = max(cols, step // cols * cols)
+    direct = c_in and p <= _DIRECT_ROWS  # few outputs (MatDot): no copy of the inputs at all
+    if direct:
+        step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
+    else:
+        step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
+    # whole rows of the destination blocks per cache block; rows longer than a cache block are
+    # computed as usual and copied at the end (cache blocking and threads matter more)
+    in_place = dest is not None and cols <= step
+    if in_place:
+        step = step // cols * cols
+    out = np.empty((p, 0 if in_place else size), dtype=np.float64 if real_out else complex)
     out_re = out if real_out else out.real
     out_im = None if real_out else out.imag
 
     def put(lo: int, hi: int, re: np.ndarray) -> None:  # re: (p, hi - lo)
-        if dest is None:
+        if dest is None or not in_place:
             out_re[:, lo:hi] = re
         else:
             for d, r in zip(dest, re, strict=True):
@@ -525,15 +533,12 @@ def lincomb(
                     out_im[:, lo:hi] = im
         return re2, im2
 
-    if c_in and p <= _DIRECT_ROWS:  # few outputs (MatDot): no copy of the inputs at all
+    if direct:
         # per input a, its interleaved (re, im) pairs times a 2 × 2p block: columns 2i, 2i + 1
         # of the accumulator are Re, Im of output i
         blocks = np.empty((len(vecs), 2, 2 * p))
         blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
         blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
-        step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
-        if dest is not None:
-            step = max(cols, step // cols * cols)
 
         def span(lo0: int, hi0: int) -> tuple[float, float]:
             width = min(step, hi0 - lo0)
@@ -546,6 +551,8 @@ def lincomb(
                 for a, v in enumerate(vecs):
                     seg = v[lo:hi]
                     if np.iscomplexobj(seg):
+                        if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
+                            seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare: a copy
                         np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
                     else:
                         np.multiply(seg[:, None], blocks[a, 0], out=tmp)
@@ -572,6 +579,10 @@ def lincomb(
             with ThreadPoolExecutor(len(parts)) as pool:
                 sums = list(pool.map(lambda lh: span(*lh), parts))
             re2, im2 = sum(a for a, _ in sums), sum(b for _, b in sums)
+    if dest is not None and not in_place:
+        for d, r in zip(dest, out, strict=True):
+            d[...] = r.reshape(d.shape)
+        out = out[:, :0]
     return out, re2, im2
 
 

@@ -153,6 +153,7 @@ class _Host:
         self.pid: int | None = self.process.pid
         self.loaded: str | None = None  # workload key it holds
         self.dead = False
+        self.reason: str | None = None  # why the master gave up on it, if not that it died
         # set while inside a send / a receive on this pipe (sends come from the master's
         # thread, receives from its receiver thread during a job: two flags, no race)
         self.sending = False
@@ -184,7 +185,17 @@ class _Host:
         self.receiving = True
         try:
             while self.conn.poll():
-                out.append(self.conn.recv())
+                buf = self.conn.recv_bytes()
+                try:
+                    out.append(pickle.loads(buf))
+                except Exception as e:  # e.g. a spilled result's file is gone: not a dead pipe
+                    self.reason = (
+                        f"could not read a message from host process {self.pid} "
+                        f"({type(e).__name__}: {e}); the host was replaced"
+                    )
+                    self.receiving = False
+                    self.kill()
+                    return out
         except (EOFError, OSError):
             self.dead = True
         self.receiving = False
@@ -214,6 +225,9 @@ class _Host:
             pass
         if not self.conn.closed:
             self.conn.close()
+        from .shm import remove_results
+
+        remove_results([self.pid])  # results it spilled that the master will never read
 
     def stop(self, timeout: float) -> None:
         if not self.dead and self.send(("exit",)):
@@ -309,9 +323,6 @@ class LocalBackend(Backend):
             hosts, self._hosts = self._hosts, []
         for h in hosts:
             h.stop(2.0)
-        from .shm import remove_results
-
-        remove_results()  # results a killed host spilled but never sent
 
 
 class _LocalSession(HostedSession):
@@ -361,7 +372,9 @@ class _LocalSession(HostedSession):
             for msg in h.recv_all():
                 self._message(k, msg)
             if h.dead and k not in self._dead_hosts:
-                self._host_dead(k, f"host process {h.pid} died (exit code {h.exitcode(wait=0.5)})")
+                self._host_dead(
+                    k, h.reason or f"host process {h.pid} died (exit code {h.exitcode(wait=0.5)})"
+                )
 
     def _alive(self, k: int) -> bool:
         return not self.hosts[k].dead

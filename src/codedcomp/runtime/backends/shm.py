@@ -15,7 +15,8 @@ window, like the computation itself), into its own file named after the master; 
 pipe is only the file's name, and unpickling it on the master maps the file copy-on-write and
 unlinks it at once.  A spilled result the host drops (a cancelled task) unlinks its file when it
 is garbage-collected; files of a master that died are removed like job data, and
-:func:`remove_results` (the backend's ``shutdown``) removes any a dead host left behind.  Without
+:func:`remove_results` removes what a host that was killed or stopped left behind (named by its
+pid).  Without
 this a MatDot worker's 16 MiB complex product was pickled through the host's pipe (~40 ms each,
 one after another), which the delay model does not see.
 """
@@ -25,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import uuid
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +106,8 @@ def remove_stale() -> int:
 
 
 def _alive(pid: int) -> bool:
+    if pid <= 0:  # not a process (os.kill(0, ...) would signal our own process group)
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -116,14 +121,15 @@ class Spilled:
     """A host's large result in its own shared-memory file; pickles as the file's name.
 
     Pickling (sending it to the master) hands the file over; one never sent unlinks its file
-    when it is collected.
+    when it is collected.  Files are named after the master and the host
+    (``codedcomp-<master pid>-r<host pid>-…``), so a host's leftovers can be removed by pid.
     """
 
     __slots__ = ("dtype", "path", "sent", "shape")
 
     def __init__(self, arr: np.ndarray, master: int) -> None:
         arr = np.ascontiguousarray(arr)
-        self.path = str(_root() / f"{PREFIX}{master}-r{uuid.uuid4().hex[:12]}")
+        self.path = str(_root() / f"{PREFIX}{master}-r{os.getpid()}-{uuid.uuid4().hex[:12]}")
         self.dtype = arr.dtype.str
         self.shape = tuple(arr.shape)
         self.sent = False
@@ -149,32 +155,57 @@ class Spilled:
 
 
 def spill(value: Any, master: int | None = None) -> Any:
-    """``value`` as a :class:`Spilled` file if it is a large numeric array, else unchanged."""
-    if (
-        isinstance(value, np.ndarray)
-        and value.nbytes >= SPILL_BYTES
-        and not value.dtype.hasobject
-        and value.dtype.kind in "biufc"
-    ):
+    """``value`` as a :class:`Spilled` file if it is a large plain numeric array, else unchanged
+    (subclasses such as masked arrays travel pickled: they carry more than their buffer)."""
+    if type(value) is np.ndarray and value.nbytes >= SPILL_BYTES and value.dtype.kind in "biufc":
         return Spilled(value, os.getppid() if master is None else master)
     return value
 
 
+MAX_MAPPED = 256  # results held as maps at once (each holds a file descriptor); then copies
+_mapped = 0
+_mapped_lock = threading.Lock()
+
+
+def _unmapped() -> None:
+    global _mapped
+    with _mapped_lock:
+        _mapped -= 1
+
+
 def _unspill(path: str, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
-    """The master's side of :class:`Spilled`: map the file copy-on-write, then unlink it."""
+    """The master's side of :class:`Spilled`: map the file copy-on-write (or, past
+    ``MAX_MAPPED`` live maps, read it into memory: a map holds a file descriptor), then unlink
+    it."""
+    global _mapped
+    dt = np.dtype(dtype)
     try:
-        arr = np.memmap(path, mode="c", dtype=np.dtype(dtype), shape=shape)
+        with _mapped_lock:
+            mapped = _mapped < MAX_MAPPED
+            _mapped += mapped
+        if not mapped:
+            return np.fromfile(path, dtype=dt).reshape(shape)
+        try:
+            mm = np.memmap(path, mode="c", dtype=dt, shape=shape)
+        except BaseException:
+            _unmapped()
+            raise
+        weakref.finalize(mm, _unmapped)  # when the last view of the map is gone
+        return np.asarray(mm)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
-    return np.asarray(arr)
 
 
-def remove_results() -> int:
-    """Remove spilled results addressed to this process (none should be left once hosts stop)."""
+def remove_results(hosts: Iterable[int | None]) -> int:
+    """Remove results that the given host processes (pids) spilled for this master and never
+    sent — they are dead or stopped, so nothing will ever read them; how many were removed."""
     removed = 0
-    for p in _root().glob(f"{PREFIX}{os.getpid()}-r*"):
-        with contextlib.suppress(OSError):
-            p.unlink()
-            removed += 1
+    for pid in hosts:
+        if pid is None:
+            continue
+        for p in _root().glob(f"{PREFIX}{os.getpid()}-r{pid}-*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed += 1
     return removed
