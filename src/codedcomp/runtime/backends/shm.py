@@ -16,9 +16,9 @@ pipe is only the file's name, and unpickling it on the master maps the file copy
 unlinks it at once.  A spilled result the host drops (a cancelled task) unlinks its file when it
 is garbage-collected; files of a master that died are removed like job data, and
 :func:`remove_results` removes what a host that was killed or stopped left behind (named by its
-pid).  Without
-this a MatDot worker's 16 MiB complex product was pickled through the host's pipe (~40 ms each,
-one after another), which the delay model does not see.
+pid).  Without this a MatDot worker's 16 MiB complex product was pickled through the host's pipe
+(~40 ms each, one after another), which the delay model does not see.  The master holds at most
+``MAX_MAPPED`` results as maps (each holds a file descriptor) and reads any further ones.
 """
 
 from __future__ import annotations
