@@ -438,7 +438,9 @@ def lincomb(
     inputs are de-interleaved into ``[Re v_0; Im v_0; Re v_1; …]`` while they are copied into
     the block buffer, and multiplied by ``[[Cr, −Ci], [Ci, Cr]]`` (columns interleaved to match),
     whose rows give the real parts then the imaginary parts, written straight to the output.
-    ``real_part=True`` stores only the real part (the imaginary part is still computed for the
+    With complex inputs and at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not
+    copied at all: each one's interleaved (re, im) pairs are multiplied in place by a 2 × 2p
+    block and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is still computed for the
     statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums
     also serve as a finiteness check; ``stats=False`` skips them: both 0).
 
