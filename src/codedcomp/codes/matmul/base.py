@@ -440,9 +440,10 @@ def lincomb(
     whose rows give the real parts then the imaginary parts, written straight to the output.
     With complex inputs and at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not
     copied at all: each one's interleaved (re, im) pairs are multiplied in place by a 2 × 2p
-    block and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is still computed for the
-    statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums
-    also serve as a finiteness check; ``stats=False`` skips them: both 0).
+    block and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
+    still computed for the statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|²,
+    Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False`` skips them: both
+    0).
 
     ``dest``: real outputs only — one 2-D float64 array (``rows × cols``, ``rows·cols = size``,
     any strides: e.g. a block of the final product) per output, written in place (row-major
