@@ -45,15 +45,18 @@ def test_spans_cover_the_range_in_whole_blocks() -> None:
     assert all(lo % 512 == 0 for lo, _ in parts)
 
 
+@pytest.mark.parametrize("complex_coef", [False, True])
 @pytest.mark.parametrize("outputs", [1, 4])
 @pytest.mark.parametrize("complex_in", [False, True])
-def test_lincomb_writes_real_outputs_into_strided_blocks(outputs: int, complex_in: bool) -> None:
+def test_lincomb_writes_real_outputs_into_strided_blocks(
+    outputs: int, complex_in: bool, complex_coef: bool
+) -> None:
     rng = np.random.default_rng(1)
     rows, cols = 1500, 700  # 1500·700 > 4 MiB blocks: several cache blocks and two threads
     vecs = [rng.standard_normal(rows * cols) for _ in range(3)]
     if complex_in:
         vecs = [v + 1j * rng.standard_normal(v.size) for v in vecs]
-    coef = rng.standard_normal((outputs, 3)) + 1j * rng.standard_normal((outputs, 3))
+    coef = rng.standard_normal((outputs, 3)) + complex_coef * 1j * rng.standard_normal((outputs, 3))
     big = np.full((rows, outputs * cols + 5), np.nan)  # blocks side by side: strided views
     dest = [big[:, i * cols : (i + 1) * cols] for i in range(outputs)]
     out, re2, _ = lincomb(coef, vecs, real_part=True, dest=dest)

@@ -438,9 +438,9 @@ def lincomb(
     inputs are de-interleaved into ``[Re v_0; Im v_0; Re v_1; …]`` while they are copied into
     the block buffer, and multiplied by ``[[Cr, −Ci], [Ci, Cr]]`` (columns interleaved to match),
     whose rows give the real parts then the imaginary parts, written straight to the output.
-    With complex inputs and at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not
-    copied at all: each one's interleaved (re, im) pairs are multiplied in place by a 2 × 2p
-    block and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
+    With at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not copied at all:
+    each is multiplied in place (complex ones as interleaved (re, im) pairs times a 2 × 2p
+    block) and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
     still computed for the statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|²,
     Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False`` skips them: both
     0).
@@ -473,8 +473,10 @@ def lincomb(
         ok = real_out and len(dest) == p and all(d.shape == (size // cols, cols) for d in dest)
         check("lincomb", "dest", [d.shape for d in dest], ok and size % cols == 0, "p real blocks")
     rows_in = kmat.shape[1]
-    direct = c_in and p <= _DIRECT_ROWS  # few outputs (MatDot): no copy of the inputs at all
-    if direct:
+    # few outputs (MatDot): no copy of the inputs at all, complex or real
+    direct = c_in and p <= _DIRECT_ROWS
+    direct_real = not cplx and p <= _DIRECT_ROWS
+    if direct or direct_real:
         step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
     else:
         step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
@@ -571,6 +573,28 @@ def lincomb(
                 if out_im is not None:
                     out_im[:, lo:hi] = im.T
             return re2, im2
+    elif direct_real:
+        weights = cr.T  # (inputs, p): out[i] = Σ_a weights[a, i] · v_a
+
+        def span(lo0: int, hi0: int) -> tuple[float, float]:
+            width = min(step, hi0 - lo0)
+            acc_buf = np.empty((width, p))
+            tmp_buf = np.empty((width, p))
+            re2 = 0.0
+            for lo in range(lo0, hi0, step):
+                hi = min(hi0, lo + step)
+                acc, tmp = acc_buf[: hi - lo], tmp_buf[: hi - lo]
+                for a, v in enumerate(vecs):
+                    seg = v[lo:hi, None]
+                    if a:
+                        np.multiply(seg, weights[a], out=tmp)
+                        acc += tmp
+                    else:
+                        np.multiply(seg, weights[a], out=acc)
+                if stats:
+                    re2 += float(np.einsum("ij,ij->", acc, acc))
+                put(lo, hi, acc.T)
+            return re2, 0.0
     else:
         span = _blocked_span
 
