@@ -10,6 +10,10 @@ E(X), F on all k + r queries (the frozen F of the code), D on every scenario, th
 paper runs "a forward and a backward pass for each" scenario; we sum their gradients into one
 optimizer step per minibatch (E and F run once, D once per scenario).
 
+``residual=True`` (ours, a deviation from the paper; r = 1): E and D get the skip connections of
+:class:`~.nets.SumSkipEncoder` and :class:`~.nets.SubtractionSkipDecoder`, so training starts from
+the sum-parity code decoded by subtraction instead of from noise.
+
 Determinism: every random choice flows from ``seed`` — the initial weights (``torch.manual_seed``)
 and the groups (epoch e's permutation from ``SeedSequence(seed, spawn_key=(e,))``, so step s's
 minibatch is a function of (seed, s) alone).  A checkpoint holds the configuration, E, D, Adam's
