@@ -84,3 +84,19 @@ def test_residual_needs_r_1() -> None:
         TrainConfig(r=2, residual=True)
     with pytest.raises(ValueError, match="SubtractionSkipDecoder: r=2 must be 1"):
         SubtractionSkipDecoder(MLPDecoder(k=2, r=2, m=10), k=2, r=2)
+
+
+def test_residual_checkpoint_round_trips(digits, f_digits, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from codedcomp.codes.learned.training import load_code
+
+    cfg = TrainConfig(dataset="digits", k=2, encoder="conv", steps=2, residual=True)
+    res = train(cfg, data=digits, base=f_digits, out=tmp_path / "res.pt")
+    code, meta = load_code(tmp_path / "res.pt")
+    assert meta["config"]["residual"] is True
+    assert isinstance(code.encoder, SumSkipEncoder)
+    x = digits.x_test[:2]
+    np.testing.assert_array_equal(code.encode(x), res.code.encode(x))
+    plain = TrainConfig(dataset="digits", k=2, encoder="conv", steps=2)
+    msg = r"another configuration \(residual=True \(asked False\)\)"
+    with pytest.raises(ValueError, match=msg):
+        train(plain, data=digits, base=f_digits, out=tmp_path / "res.pt")
