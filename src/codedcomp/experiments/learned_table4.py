@@ -527,8 +527,8 @@ def _plot(ctx: Context, results: list[dict[str, Any]]) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    labels = [_label(r).replace(" MLP", "\nMLP").replace(" plain", "\nplain") for r in results]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    labels = [_label(r) for r in results]
     x = np.arange(len(results))
     w = 0.27
     ax.bar(x - w, [r["row"].paper_recovery for r in results], w, label="paper (Table 4; † Table 5)")
@@ -539,7 +539,7 @@ def _plot(ctx: Context, results: list[dict[str, Any]]) -> str:
         w,
         label="sum-parity (ours)",
     )
-    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_xticks(x, labels, fontsize=7, rotation=35, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("recovery accuracy")
     ax.set_title("paper 003 Table 4, Base-MLP, r = 1")
