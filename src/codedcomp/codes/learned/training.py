@@ -10,6 +10,10 @@ E(X), F on all k + r queries (the frozen F of the code), D on every scenario, th
 paper runs "a forward and a backward pass for each" scenario; we sum their gradients into one
 optimizer step per minibatch (E and F run once, D once per scenario).
 
+``residual=True`` (ours, a deviation from the paper; r = 1): E and D get the skip connections of
+:class:`~.nets.SumSkipEncoder` and :class:`~.nets.SubtractionSkipDecoder`, so training starts from
+the sum-parity code decoded by subtraction instead of from noise.
+
 Determinism: every random choice flows from ``seed`` — the initial weights (``torch.manual_seed``)
 and the groups (epoch e's permutation from ``SeedSequence(seed, spawn_key=(e,))``, so step s's
 minibatch is a function of (seed, s) alone).  A checkpoint holds the configuration, E, D, Adam's
@@ -36,7 +40,7 @@ from .base import BaseModel, base_model, freeze, make_base, state_sha256, torch_
 from .code import LearnedCode
 from .data import DATASETS, Dataset, load_dataset
 from .losses import LOSSES
-from .nets import ENCODERS, MLPDecoder, make_encoder
+from .nets import ENCODERS, make_decoder, make_encoder
 
 FORMAT = "codedcomp-learned-code"
 FORMAT_VERSION = 1
@@ -60,6 +64,7 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-5
     linear: bool = False  # linear MLP encoder and decoder (no ReLU)
+    residual: bool = False  # ours: start from the sum-parity code (skip connections, .nets)
 
     def __post_init__(self) -> None:
         o = "TrainConfig"
@@ -83,6 +88,7 @@ class TrainConfig:
             not (self.linear and self.encoder == "conv"),
             "False with encoder='conv'",
         )
+        check(o, "residual", self.residual, not (self.residual and self.r != 1), "False if r != 1")
 
     @property
     def groups_per_batch(self) -> int:
@@ -138,9 +144,16 @@ def build_code(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         enc = make_encoder(
-            config.encoder, k=config.k, r=config.r, shape=data_shape, linear=config.linear
+            config.encoder,
+            k=config.k,
+            r=config.r,
+            shape=data_shape,
+            linear=config.linear,
+            residual=config.residual,
         )
-        dec = MLPDecoder(k=config.k, r=config.r, m=classes, linear=config.linear)
+        dec = make_decoder(
+            k=config.k, r=config.r, m=classes, linear=config.linear, residual=config.residual
+        )
     return LearnedCode(
         base=base,
         encoder=enc,
