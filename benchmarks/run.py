@@ -59,7 +59,7 @@ EXPECTED = (
     "bench_sr",
 )
 DEFAULT_TIMEOUT_S = 3600.0
-# Modules that need longer than the default from a cold cache: bench_learned trains six codes
+# Modules that need longer than the default from a cold cache: bench_learned trains eight codes
 # for up to 15 minutes each (then evaluates; with its cached checkpoints it takes minutes).
 MODULE_TIMEOUT_S = {"bench_learned": 3 * 3600.0}
 

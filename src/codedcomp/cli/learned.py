@@ -2,9 +2,10 @@
 
 ``codedcomp learned train --dataset mnist|fashion|digits --k K --r R --encoder mlp|conv
 --loss mse|kl|xent --steps N --seed S --out CKPT [--device auto|cpu|cuda] [--threads T]
-[--max-seconds S] [--base mlp|cnn]`` trains E and D through the cached, frozen base model with a
-progress bar; the checkpoint is written every ``--checkpoint-every`` steps and at the end, and
-running the same command again resumes from it (up to ``--steps`` in total).
+[--max-seconds S] [--base mlp|cnn] [--residual]`` trains E and D through the cached, frozen base
+model with a progress bar (``--residual``: start from the sum-parity code, our deviation); the
+checkpoint is written every ``--checkpoint-every`` steps and at the end, and running the same
+command again resumes from it (up to ``--steps`` in total).
 
 ``codedcomp learned eval CKPT [--json PATH] [--groupings G] [--rate P] [--seed S]`` prints
 the base model's test accuracy beside the paper's Table 3, the recovery and overall accuracy of
@@ -70,6 +71,14 @@ def train_command(
     checkpoint_every: Annotated[
         int, typer.Option("--checkpoint-every", help="Steps between checkpoints.")
     ] = 500,
+    residual: Annotated[
+        bool,
+        typer.Option(
+            "--residual/--plain",
+            help="Start from the sum-parity code (skip connections; ours, r = 1) or from "
+            "noise as the paper does.",
+        ),
+    ] = False,
 ) -> None:
     """Train a learned code through the frozen base model; resumable checkpoint at --out."""
     from rich.progress import (
@@ -99,6 +108,7 @@ def train_command(
             seed=seed,
             base=base,
             batch=batch,
+            residual=residual,
         )
         data = load_dataset(dataset)
         err.print(f"data: {data.describe()}", highlight=False)

@@ -52,6 +52,7 @@ def test_train_resume_and_eval(app: typer.Typer, tmp_path: Path) -> None:
         (["--dataset", "cifar"], "unknown dataset 'cifar'; valid: mnist, fashion, digits"),
         (["--loss", "l1"], "unknown loss 'l1'; valid: mse, kl, xent"),
         (["--k", "0"], "TrainConfig: k=0 must be an integer >= 1"),
+        (["--residual", "--r", "2"], "TrainConfig: residual=True must be False if r != 1"),
     ],
 )
 def test_bad_arguments_one_line_exit_2(
@@ -65,3 +66,14 @@ def test_bad_arguments_one_line_exit_2(
 def test_eval_of_a_missing_checkpoint(app: typer.Typer, tmp_path: Path) -> None:
     r = runner.invoke(app, ["learned", "eval", str(tmp_path / "none.pt")])
     assert r.exit_code == 2 and "does not exist" in r.output
+
+
+def test_train_residual_records_it_in_the_checkpoint(app: typer.Typer, tmp_path: Path) -> None:
+    ckpt = tmp_path / "res.pt"
+    args = ["learned", "train", "--dataset", "digits", "--k", "2", "--steps", "4"]
+    r = runner.invoke(app, [*args, "--residual", "--out", str(ckpt)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "eval.json"
+    r = runner.invoke(app, ["learned", "eval", str(ckpt), "--json", str(out), "--groupings", "1"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(out.read_text())["config"]["residual"] is True
