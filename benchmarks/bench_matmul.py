@@ -212,11 +212,8 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
         got = code.decode(R)
         err = float(np.linalg.norm(got - C) / np.linalg.norm(C))
         code._cache.clear()
-        enc_t: list[float] = []
-        dec_t: list[float] = []
-        base: list[float] = []
-        floor_e: list[float] = []
-        floor_d: list[float] = []
+        times: dict[str, list[float]] = {k: [] for k in ("enc", "dec", "base", "fe", "fd")}
+        enc_t, dec_t, base, floor_e, floor_d = times.values()
         enc_bytes = sum(a.nbytes + b.nbytes for a, b in enc)
         flat = [v.view(np.float64).reshape(-1) for v in R.values()]
 
@@ -233,16 +230,13 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                 ("enc", lambda c=code: c.encode(A, B)),
                 ("dec", lambda c=code, r=R: c.decode(r)),
                 ("base", lambda: A @ B),
-                ("floor_e", write_floor),
-                ("floor_d", read_floor),
+                ("fe", write_floor),
+                ("fd", read_floor),
             ]
             if i % 2:
                 steps.reverse()
             for what, fn in steps:
-                t = _timed(fn)
-                {"enc": enc_t, "dec": dec_t, "base": base, "floor_e": floor_e, "floor_d": floor_d}[
-                    what
-                ].append(t)
+                times[what].append(_timed(fn))
         bmed = float(np.median(base))
         ops = "complex operands (roots)" if code.complex else "real operands (chebyshev points)"
         for what, samples, factor in (("encode", enc_t, 1.0), ("decode", dec_t, 0.2)):

@@ -118,27 +118,27 @@ class _Blocks(Policy):
         return [1] * self.n
 
 
-def test_job_data_is_shipped_once_in_shared_memory(any_backend: object, tmp_path: Any) -> None:
-    from codedcomp.runtime.backends import shm
-
-    n = 6
-    rng = np.random.default_rng(0)
+def run_blocks(backend: Any, workload: Any, n: int, seed: int) -> np.ndarray:
+    """Run ``workload`` (a :class:`rt_helpers.Blocks`) over job data ``A_0 … A_{n−1}``, one task
+    per worker; check every ``A_j @ x`` and return the results (column 3: what the task saw)."""
+    rng = np.random.default_rng(seed)
     data = {f"A{j}": rng.standard_normal((3, 4)) for j in range(n)}
     x = rng.standard_normal(4)
-    before = set(shm._root().glob(f"{shm.PREFIX}{os.getpid()}-*"))
     ex = execute(
-        _Blocks(n),
-        backend=any_backend,  # type: ignore[arg-type]
-        workload=Blocks(n),
-        x=x,
-        delays=np.zeros(n),
-        tau=0.0,
-        data=data,
+        _Blocks(n), backend=backend, workload=workload, x=x, delays=np.zeros(n), tau=0.0, data=data
     )
     assert ex.error is None
     got = np.asarray(ex.value)
     for j in range(n):
         np.testing.assert_allclose(got[j, :3], data[f"A{j}"] @ x, rtol=1e-12)
+    return got
+
+
+def test_job_data_is_shipped_once_in_shared_memory(any_backend: object, tmp_path: Any) -> None:
+    from codedcomp.runtime.backends import shm
+
+    before = set(shm._root().glob(f"{shm.PREFIX}{os.getpid()}-*"))
+    got = run_blocks(any_backend, Blocks(6), 6, seed=0)
     local = type(any_backend).__name__ == "LocalBackend"
     assert bool(got[:, 3].all()) == local  # hosts read a read-only map, not a pickled copy
     assert set(shm._root().glob(f"{shm.PREFIX}{os.getpid()}-*")) == before  # removed at close

@@ -103,35 +103,31 @@ def test_ctrl_c_during_a_commands_own_set_up_is_one_line(module: str) -> None:
     """typer turns a KeyboardInterrupt inside a command into a *silent* exit 130; the CLI must
     still print its one line (found by benchmarks/bench_sigint.py: SIGINT 0.3–0.45 s after the
     start of ``codedcomp run``, while the command imported the runtime, printed nothing)."""
+    _run_cli_interrupted_on_import(module, "            raise KeyboardInterrupt\n")
+
+
+def test_ctrl_c_that_cpython_rewraps_is_still_one_line() -> None:
+    """A Ctrl-C inside a class body's ``__set_name__`` (dataclasses) reaches us as a RuntimeError
+    caused by the KeyboardInterrupt (found by benchmarks/bench_sigint.py: a traceback, exit 1)."""
+    _run_cli_interrupted_on_import(
+        "codedcomp.runtime.api",
+        "            try:\n"
+        "                raise KeyboardInterrupt\n"
+        "            except KeyboardInterrupt as e:\n"
+        "                raise RuntimeError('Error calling __set_name__') from e\n",
+    )
+
+
+def _run_cli_interrupted_on_import(module: str, raising: str) -> None:
+    """``codedcomp run`` in a subprocess whose import of ``module`` runs ``raising`` (indented
+    code that raises); the CLI must exit 130 with the one line "interrupted"."""
     code = (
         "import sys\n"
         "from codedcomp._entry import main\n"
         "class Stop:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         f"        if name == {module!r}:\n"
-        "            raise KeyboardInterrupt\n"
-        "sys.meta_path.insert(0, Stop())\n"
-        "sys.argv = ['codedcomp', 'run', 'kernel-sum', '--scheme', 'uncoded', '--workers', '2',\n"
-        "            '--backend', 'thread']\n"
-        "main()\n"
-    )
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 130 and p.stderr.strip() == "interrupted", (p.returncode, p.stderr)
-
-
-def test_ctrl_c_that_cpython_rewraps_is_still_one_line() -> None:
-    """A Ctrl-C inside a class body's ``__set_name__`` (dataclasses) reaches us as a RuntimeError
-    caused by the KeyboardInterrupt (found by benchmarks/bench_sigint.py: a traceback, exit 1)."""
-    code = (
-        "import sys\n"
-        "from codedcomp._entry import main\n"
-        "class Stop:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'codedcomp.runtime.api':\n"
-        "            try:\n"
-        "                raise KeyboardInterrupt\n"
-        "            except KeyboardInterrupt as e:\n"
-        "                raise RuntimeError('Error calling __set_name__') from e\n"
+        f"{raising}"
         "sys.meta_path.insert(0, Stop())\n"
         "sys.argv = ['codedcomp', 'run', 'kernel-sum', '--scheme', 'uncoded', '--workers', '2',\n"
         "            '--backend', 'thread']\n"

@@ -351,48 +351,22 @@ def test_dynamic_policies_on_ray_cancel_their_losers(backend: RayBackend, worklo
 def test_job_data_travels_in_the_object_store(backend: RayBackend) -> None:
     import rt_helpers
     from rt_helpers import Blocks
-    from test_core_runtime import _Blocks
+    from test_core_runtime import run_blocks
 
     ray.cloudpickle.register_pickle_by_value(rt_helpers)  # the actors cannot import the tests
-
-    n = 4
-    rng = np.random.default_rng(0)
-    data = {f"A{j}": rng.standard_normal((3, 4)) for j in range(n)}
-    x = rng.standard_normal(4)
-    ex = execute(
-        _Blocks(n), backend=backend, workload=Blocks(n), x=x, delays=np.zeros(n), tau=0.0, data=data
-    )
-    assert ex.error is None
-    got = np.asarray(ex.value)
-    for j in range(n):
-        np.testing.assert_allclose(got[j, :3], data[f"A{j}"] @ x, rtol=1e-12)
+    run_blocks(backend, Blocks(4), 4, seed=0)
 
 
 def test_each_host_fetches_only_the_operands_its_workers_read(backend: RayBackend) -> None:
     import rt_helpers
     from rt_helpers import KeyedBlocks
-    from test_core_runtime import _Blocks
+    from test_core_runtime import run_blocks
 
     from codedcomp.runtime.backends.ray import _ObjectData
 
     ray.cloudpickle.register_pickle_by_value(rt_helpers)
     n = 6  # 2 hosts: workers 0, 2, 4 on one, 1, 3, 5 on the other
-    rng = np.random.default_rng(1)
-    data = {f"A{j}": rng.standard_normal((3, 4)) for j in range(n)}
-    x = rng.standard_normal(4)
-    ex = execute(
-        _Blocks(n),
-        backend=backend,
-        workload=KeyedBlocks(n),
-        x=x,
-        delays=np.zeros(n),
-        tau=0.0,
-        data=data,
-    )
-    assert ex.error is None
-    got = np.asarray(ex.value)
-    for j in range(n):
-        np.testing.assert_allclose(got[j, :3], data[f"A{j}"] @ x, rtol=1e-12)
+    got = run_blocks(backend, KeyedBlocks(n), n, seed=1)
     assert got[:, 3].tolist() == [n / 2] * n  # each host held its 3 workers' blocks, not all 6
     # a name no initial task declared (a hedged copy of another worker's task): fetched lazily
     lazy = _ObjectData({}, {"B": ray.put(np.arange(3.0))})

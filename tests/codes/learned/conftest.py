@@ -16,3 +16,18 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp.setenv("CODEDCOMP_CACHE_DIR", str(path))
     yield path
     mp.undo()
+
+
+@pytest.fixture(scope="module")
+def digits():  # type: ignore[no-untyped-def]
+    from codedcomp.codes.learned.data import load_dataset
+
+    return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def f_digits(digits):  # type: ignore[no-untyped-def]
+    """The cached Base-MLP on digits (needs PyTorch: only modules that require it ask)."""
+    from codedcomp.codes.learned.base import base_model
+
+    return base_model(digits, "mlp", 0)

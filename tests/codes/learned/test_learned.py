@@ -41,17 +41,6 @@ from codedcomp.codes.learned.training import (  # noqa: E402
 )
 from codedcomp.errors import NotDecodableError  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def digits():  # type: ignore[no-untyped-def]
-    return load_dataset("digits")
-
-
-@pytest.fixture(scope="module")
-def f_digits(digits):  # type: ignore[no-untyped-def]
-    return base_model(digits, "mlp", 0)
-
-
 # ---------------------------------------------------------------------- data
 
 

@@ -10,9 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the learned extra: pip install 'codedcomp[learned]'")
 
-from codedcomp.codes.learned.base import base_model  # noqa: E402
 from codedcomp.codes.learned.baseline import SumParityCode  # noqa: E402
-from codedcomp.codes.learned.data import load_dataset  # noqa: E402
 from codedcomp.codes.learned.evaluation import evaluate, reconstructions  # noqa: E402
 from codedcomp.codes.learned.nets import (  # noqa: E402
     ConvEncoder,
@@ -22,16 +20,6 @@ from codedcomp.codes.learned.nets import (  # noqa: E402
     SumSkipEncoder,
 )
 from codedcomp.codes.learned.training import TrainConfig, build_code, train  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def digits():  # type: ignore[no-untyped-def]
-    return load_dataset("digits")
-
-
-@pytest.fixture(scope="module")
-def f_digits(digits):  # type: ignore[no-untyped-def]
-    return base_model(digits, "mlp", 0)
 
 
 @pytest.mark.parametrize("encoder", ["mlp", "conv"])

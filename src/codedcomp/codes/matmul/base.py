@@ -474,9 +474,8 @@ def lincomb(
         check("lincomb", "dest", [d.shape for d in dest], ok and size % cols == 0, "p real blocks")
     rows_in = kmat.shape[1]
     # few outputs (MatDot): no copy of the inputs at all, complex or real
-    direct = c_in and p <= _DIRECT_ROWS
-    direct_real = not cplx and p <= _DIRECT_ROWS
-    if direct or direct_real:
+    direct = p <= _DIRECT_ROWS and (c_in or not cplx)
+    if direct:
         step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
     else:
         step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
@@ -539,16 +538,21 @@ def lincomb(
         return re2, im2
 
     if direct:
-        # per input a, its interleaved (re, im) pairs times a 2 × 2p block: columns 2i, 2i + 1
-        # of the accumulator are Re, Im of output i
-        blocks = np.empty((len(vecs), 2, 2 * p))
-        blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
-        blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
+        # per input a: complex, its interleaved (re, im) pairs times a 2 × 2p block (columns
+        # 2i, 2i + 1 of the accumulator are Re, Im of output i); real, times row 0 of it (all
+        # real: p columns, the real outputs)
+        width_acc = 2 * p if cplx else p
+        blocks = np.zeros((len(vecs), 2, width_acc))
+        if cplx:
+            blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
+            blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
+        else:
+            blocks[:, 0] = cr.T
 
         def span(lo0: int, hi0: int) -> tuple[float, float]:
             width = min(step, hi0 - lo0)
-            acc_buf = np.empty((width, 2 * p))
-            tmp_buf = np.empty((width, 2 * p))
+            acc_buf = np.empty((width, width_acc))
+            tmp_buf = np.empty((width, width_acc))
             re2 = im2 = 0.0
             for lo in range(lo0, hi0, step):
                 hi = min(hi0, lo + step)
@@ -565,36 +569,15 @@ def lincomb(
                         acc += tmp
                     else:
                         acc, tmp = tmp, acc
-                re, im = acc[:, 0::2], acc[:, 1::2]
+                re, im = (acc[:, 0::2], acc[:, 1::2]) if cplx else (acc, None)
                 if stats:
                     re2 += float(np.einsum("ij,ij->", re, re))
-                    im2 += float(np.einsum("ij,ij->", im, im))
+                    if im is not None:
+                        im2 += float(np.einsum("ij,ij->", im, im))
                 put(lo, hi, re.T)
-                if out_im is not None:
+                if out_im is not None and im is not None:
                     out_im[:, lo:hi] = im.T
             return re2, im2
-    elif direct_real:
-        weights = cr.T  # (inputs, p): out[i] = Σ_a weights[a, i] · v_a
-
-        def span(lo0: int, hi0: int) -> tuple[float, float]:
-            width = min(step, hi0 - lo0)
-            acc_buf = np.empty((width, p))
-            tmp_buf = np.empty((width, p))
-            re2 = 0.0
-            for lo in range(lo0, hi0, step):
-                hi = min(hi0, lo + step)
-                acc, tmp = acc_buf[: hi - lo], tmp_buf[: hi - lo]
-                for a, v in enumerate(vecs):
-                    seg = v[lo:hi, None]
-                    if a:
-                        np.multiply(seg, weights[a], out=tmp)
-                        acc += tmp
-                    else:
-                        np.multiply(seg, weights[a], out=acc)
-                if stats:
-                    re2 += float(np.einsum("ij,ij->", acc, acc))
-                put(lo, hi, acc.T)
-            return re2, 0.0
     else:
         span = _blocked_span
 

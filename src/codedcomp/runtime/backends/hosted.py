@@ -50,6 +50,9 @@ class HostedSession(Session):
     """One job on ``n_hosts`` engine hosts; see the module docstring."""
 
     concurrent_poll = True
+    #: the backend ships each host only the job data its workers read (``_job_handles`` uses
+    #: ``keys``): only then are the tasks' ``Workload.data_keys`` collected
+    per_host_data = False
 
     def __init__(self, job: JobSpec, n_hosts: int) -> None:
         self.job = job
@@ -113,7 +116,7 @@ class HostedSession(Session):
                 )
             )
         for k, workers in enumerate(per):
-            x, data = self._job_handles(k, self._data_keys(workers))
+            x, data = self._job_handles(k, self._data_keys(workers) if self.per_host_data else None)
             key, load = self._workload(k)
             if load is not None:
                 self._send(k, load)

@@ -525,6 +525,8 @@ def _short(e: BaseException) -> str:
 class _RaySession(HostedSession):
     """A job on the host actors, over the shared hosted-session transport (:mod:`.hosted`)."""
 
+    per_host_data = True
+
     def __init__(self, backend: RayBackend, job: JobSpec, hosts: list[_HostHandle]) -> None:
         super().__init__(job, len(hosts))
         self.backend = backend
