@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codedcomp.codes.matmul import (
+    ApproxMatDotCode,
     MatDotCode,
     MDSCode,
     PolynomialCode,
@@ -57,6 +58,63 @@ def test_matdot_recovers_from_any_threshold_subset(m, extra, points, dims, seed)
     B = rng.standard_normal(dims[1:])
     ids = rng.choice(code.workers, code.threshold, replace=False)
     assert rel_err(code, A, B, ids) < 1e-9  # worst subsets at K ≤ 16: cond ~1e5
+
+
+@FAST
+@given(
+    kind=st.sampled_from(["polynomial", "matdot", "mds", "approx-matdot"]),
+    size=st.integers(1, 4),
+    extra=st.integers(0, 6),
+    more=st.integers(0, 6),
+    order=st.sampled_from(["bitrev", "natural"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_real_data_reads_one_product_per_conjugate_pair(kind, size, extra, more, order, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "polynomial":
+        code = PolynomialCode(x=size, y=size + 1, workers=size * (size + 1) + extra, order=order)
+    elif kind == "matdot":
+        code = MatDotCode(m=size, workers=2 * size - 1 + extra, order=order)
+    elif kind == "mds":
+        code = MDSCode(k=size + 1, workers=size + 1 + extra, order=order)
+    else:
+        code = ApproxMatDotCode(m=size + 1, workers=size + 1 + extra, epsilon=1e-2, order=order)
+    A = rng.standard_normal((7, 6))
+    B = rng.standard_normal(6) if kind == "mds" else rng.standard_normal((6, 5))
+    k = min(code.workers, code.threshold + more)
+    ids = [int(i) for i in rng.choice(code.workers, k, replace=False)]
+    res = products(code, A, B, ids)
+    full = code.decode(res, verify=True)  # every product, complex decode, real part
+    fast = code.decode(res)
+    plan = code.real_plan(ids)
+    partner = code.conjugates()
+    assert all(partner[partner[i]] == i for i in range(code.workers))  # an involution
+    read = set(plan.read)
+    assert read <= set(ids) and all(partner[i] == i or partner[i] not in read for i in read)
+    if code.exact:  # the fewest classes: every one read is needed by the count
+        assert len(read) <= len(ids) and fast.dtype == np.float64
+    else:  # approximate: every class in hand is read (ε-MatDot gains from each)
+        assert {min(i, partner[i]) for i in ids} == {min(i, partner[i]) for i in read}
+    virtual = code.exact and any(partner[i] != i for i in read)  # stands for its partner
+    assert plan.folded == (len(read) < len(ids) or virtual)
+    scale = np.linalg.norm(full)
+    # the same sum in exact arithmetic: rounding only, amplified by the weights
+    tol = 1e-13 * max(1.0, plan.cond, float(np.abs(plan.weights).max()))
+    assert np.linalg.norm(fast - full) <= tol * scale
+
+
+def test_real_data_decodes_matdot_and_polynomial_from_half_the_products():
+    rng = np.random.default_rng(7)
+    A, B = rng.standard_normal((16, 16)), rng.standard_normal((16, 16))
+    for code, k in ((MatDotCode(m=4, workers=9), 4), (PolynomialCode(x=4, y=4, workers=20), 8)):
+        for _ in range(20):
+            ids = rng.choice(code.workers, code.threshold, replace=False)
+            assert len(code.real_plan(ids).read) == k  # m, or x·y / 2: every pair in hand
+            assert rel_err(code, A, B, ids) < 1e-13
+    # complex data: no conjugate symmetry, every product is read
+    code = MatDotCode(m=2, workers=4)
+    Z = A + 1j * rng.standard_normal(A.shape)
+    assert np.allclose(code.decode(products(code, Z, B, [0, 1, 2])), Z @ B)
 
 
 def test_one_result_short_is_not_decodable_and_says_what_it_needs():
@@ -163,7 +221,11 @@ def test_large_imaginary_part_of_a_real_product_warns():
     res = products(code, A, B, [0, 1, 2])
     res[1] = res[1] + 1e-3j  # a corrupted (or mis-typed) worker result
     with pytest.warns(IllConditionedWarning, match="imaginary part"):
-        code.decode(res)
+        code.decode(res, verify=True)
+    # the default decode reads one product per conjugate pair: here not worker 1's at all
+    plan = code.real_plan([0, 1, 2])
+    assert 1 not in plan.read and plan.folded
+    assert np.allclose(code.decode(res), A @ B)
 
 
 def test_weights_are_cached_per_received_set():

@@ -35,6 +35,11 @@ def test_two_thread_lincomb_equals_the_reference(
     assert im2 == pytest.approx(float(np.sum(np.imag(ref) ** 2)), rel=1e-9, abs=1e-9)
     _, re0, im0 = lincomb(coef, vecs, real_part=real_part, stats=False)
     assert re0 == im0 == 0.0
+    # imag=False: the real part's statistics only (a real-only decode never forms Im)
+    out1, re1, im1 = lincomb(coef, vecs, real_part=real_part, imag=False)
+    np.testing.assert_allclose(out1, want, rtol=1e-12, atol=1e-9)
+    assert re1 == pytest.approx(re2, rel=1e-9)
+    assert im1 == (0.0 if real_part else pytest.approx(im2, rel=1e-9, abs=1e-9))
 
 
 def test_spans_cover_the_range_in_whole_blocks() -> None:

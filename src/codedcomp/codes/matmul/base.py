@@ -26,8 +26,12 @@ and decodes every output block as a fixed linear combination of the products in 
   product is cut back to ``A.shape[0] × B.shape[1]``: the zero blocks change nothing exact.
 * **Value type.**  Codes whose points are complex (``points="roots"``) encode to complex128 and
   their workers return complex products (:attr:`value_dtype`); when ``A`` and ``B`` were real the
-  decoded product is returned real, after checking the imaginary part is negligible
-  (``‖Im C‖ ≤ imag_tol·‖Re C‖``, else :class:`~codedcomp.errors.IllConditionedWarning`).
+  decoded product is returned real.  Real data makes a product at a conjugate point the
+  conjugate of its partner's: the decoder reads **one product per conjugate pair**
+  (:meth:`MatmulCode.real_plan`; an exact code needs only half of a threshold set's products).
+  ``decode(..., verify=True)`` reads them all and checks the imaginary part is negligible
+  (``‖Im C‖ ≤ imag_tol·‖Re C‖``, else :class:`~codedcomp.errors.IllConditionedWarning`): the
+  redundancy then catches a corrupted result.
 * **Decoding** takes ``{worker id: product}`` (stragglers are simply absent), computes the weights
   of the received set once (cached per set) and applies them as one matrix product (weights ×
   stacked products; never a solve on the products).  Below what the set needs it raises
@@ -65,6 +69,16 @@ _DIRECT_ROWS = 2  # lincomb with complex inputs and at most this many outputs re
 
 
 @dataclass(frozen=True)
+class RealPlan:
+    """What :meth:`MatmulCode.decode` reads for real ``A`` and ``B``: ``C = Re(weights @ read)``."""
+
+    read: tuple[int, ...]  # the workers whose products are read (one per conjugate pair)
+    weights: np.ndarray  # output blocks × len(read), complex
+    cond: float  # condition number of the system the weights solve
+    folded: bool  # some pair was folded or some result left unread (no imaginary-part check)
+
+
+@dataclass(frozen=True)
 class Layout:
     """Shapes of one multiplication: what :meth:`MatmulCode.decode` needs to reassemble ``C``."""
 
@@ -93,12 +107,17 @@ class MatmulCode(ABC):
     spec: str = ""
     split: str = "outer"
     imag_tol: float = IMAG_TOL
+    #: decodes exactly from every set :meth:`decodable` accepts (ε-MatDot and designed codes
+    #: approximate, and gain from every extra result: their decoders read all they are given)
+    exact: bool = True
 
     def __init__(self, *, workers: int, threshold: int) -> None:
         self.workers = int(workers)
         self.threshold = int(threshold)
         self.layout: Layout | None = None
         self._cache: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
+        self._real_cache: dict[tuple[int, ...], RealPlan] = {}
+        self._partner: np.ndarray | None = None
 
     # ------------------------------------------------------------------ description
 
@@ -314,18 +333,119 @@ class MatmulCode(ABC):
         key = self._check_ids(ids)
         hit = self._cache.get(key)
         if hit is None:
-            if not self.decodable(key):
-                raise NotDecodableError(
-                    f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
-                    f"{self._missing(key)}"
-                )
+            self._require(key)
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()
             hit = self._cache[key] = self._weights(key)
         return hit
 
-    def decode(self, results: Mapping[int, Any], *, layout: Layout | None = None) -> np.ndarray:
-        """``C`` from ``{worker id: product}``; the ids that are absent are stragglers."""
+    def _require(self, key: tuple[int, ...]) -> None:
+        if not self.decodable(key):
+            raise NotDecodableError(
+                f"{self.label}: {len(key)} result(s) in hand, cannot decode: {self._missing(key)}"
+            )
+
+    def conjugates(self) -> np.ndarray:
+        """``partner[i] = j`` when worker ``j``'s coefficients are the complex conjugates of
+        worker ``i``'s (``j = i`` for a real row), ``-1`` when no worker's are.
+
+        For real ``A`` and ``B`` worker ``j`` then computes ``conj(R_i)``: the two carry the same
+        information (roots of unity come in conjugate pairs: ``P − 1`` or ``P − 2`` of the ``P``
+        workers have a partner).  Real codes: ``partner[i] = i``.
+        """
+        if self._partner is None:
+            coef = np.hstack([self.alpha, self.beta]).astype(complex)
+            partner = np.full(self.workers, -1, dtype=np.int64)
+            tol = 1e-12 * max(1.0, float(np.max(np.abs(coef), initial=0.0)))
+            conj = coef.conj()
+            for i in range(self.workers):
+                d = np.max(np.abs(conj - coef[i]), axis=1, initial=0.0)
+                j = int(np.argmin(d))
+                if d[j] <= tol:
+                    partner[i] = i if d[i] <= tol else j
+            self._partner = partner
+        return self._partner
+
+    def real_plan(self, ids: Iterable[int]) -> RealPlan:
+        """How the products of real ``A`` and ``B`` from these workers decode (cached per set).
+
+        A complex code's product at a conjugate point is the conjugate of its partner's, so
+        ``Re(w R_j) = Re(conj(w) R_i)``: each conjugate pair is **read once**, with the partner's
+        weight column conjugated into it, and ``C = Re(W' @ read)`` (:class:`RealPlan`).  An
+        :attr:`exact` code goes further: a received product stands for its partner even when the
+        partner's result has not arrived, so it decodes from the fewest classes (pairs first, by
+        worker id: with bit-reversal order, spread-out points) that the code accepts — unless
+        those are more than 10× worse conditioned than all the classes in hand, then from all of
+        them.  MatDot m = 4 on 9 workers reads 4 of its 7 threshold products, polynomial 4 × 4
+        on 20 reads 8 of 16.  The result equals the full decode's real part in exact arithmetic;
+        the imaginary part, which it never forms, is checked only when nothing was folded.
+        Approximate codes fold received pairs only (their weights stay those of the set).
+        """
+        key = self._check_ids(ids)
+        hit = self._real_cache.get(key)
+        if hit is not None:
+            return hit
+        self._require(key)
+        partner = self.conjugates()
+        classes: dict[int, list[int]] = {}
+        for i in key:
+            j = int(partner[i])
+            classes.setdefault(i if j < 0 else min(i, j), []).append(i)
+
+        def members(rep: int) -> set[int]:
+            j = int(partner[rep])
+            return {rep} if j < 0 or j == rep else {rep, j}
+
+        every: set[int] = set()
+        for rep in classes:
+            every |= members(rep)
+        chosen = list(classes)
+        virtual = set(key)
+        if self.exact:
+            virtual = every
+            order = sorted(classes, key=lambda r: (len(members(r)) == 1, r))
+            picked: list[int] = []
+            fewest: set[int] = set()
+            for rep in order:
+                picked.append(rep)
+                fewest |= members(rep)
+                if len(fewest) >= self.threshold and self.decodable(fewest):
+                    break
+            if len(picked) < len(order):
+                _, cond_all = self.weights(every)
+                if self.weights(fewest)[1] <= 10 * cond_all:
+                    chosen, virtual = picked, fewest
+        vkey = tuple(sorted(virtual))
+        w, cond = self.weights(vkey)
+        col = {i: n for n, i in enumerate(vkey)}
+        read, cols = [], []
+        for rep in sorted(chosen):
+            k = classes[rep][0]
+            c = w[:, col[k]].astype(complex)
+            j = int(partner[k])
+            if j >= 0 and j != k and j in col:
+                c = c + w[:, col[j]].conj()
+            read.append(k)
+            cols.append(c)
+        plan = RealPlan(
+            tuple(read), np.stack(cols, axis=1), cond, vkey != key or len(read) < len(key)
+        )
+        if len(self._real_cache) >= _CACHE_MAX:
+            self._real_cache.clear()
+        self._real_cache[key] = plan
+        return plan
+
+    def decode(
+        self, results: Mapping[int, Any], *, layout: Layout | None = None, verify: bool = False
+    ) -> np.ndarray:
+        """``C`` from ``{worker id: product}``; the ids that are absent are stragglers.
+
+        Real ``A`` and ``B`` with complex points decode by :meth:`real_plan`: one product per
+        conjugate pair, the others unread.  ``verify=True`` reads every result instead and
+        checks that the decoded imaginary part vanishes — the redundancy real data gives complex
+        points catches a corrupted result (:class:`~codedcomp.errors.IllConditionedWarning`);
+        it moves up to twice the bytes.
+        """
         lay = layout or self.layout
         if lay is None:
             raise ValueError(
@@ -333,13 +453,18 @@ class MatmulCode(ABC):
                 "layout=code.layout_for(A.shape, B.shape)"
             )
         ids = self._check_ids(results.keys())
-        W, cond = self.weights(ids)
+        if lay.real and self.complex and not verify:
+            plan = self.real_plan(ids)
+            read, W, cond, folded = plan.read, plan.weights, plan.cond, plan.folded
+        else:
+            (W, cond), read, folded = self.weights(ids), ids, False
         shape = lay.product_shape
         values = []
         for i in ids:
             v = np.asarray(results[i])
             check(self.owner, f"result[{i}].shape", v.shape, v.shape == shape, f"{shape}")
-            values.append(v.reshape(-1))
+        for i in read:
+            values.append(np.asarray(results[i]).reshape(-1))
         if cond > WARN_COND:
             warnings.warn(
                 f"{self.label}: decoding from workers {_short(ids)} uses a system with "
@@ -349,16 +474,16 @@ class MatmulCode(ABC):
             )
         real_out = lay.real and (np.iscomplexobj(W) or any(np.iscomplexobj(v) for v in values))
         dest, full = self._destination(lay) if lay.real else (None, None)
-        blocks, re2, im2 = lincomb(W, values, real_part=real_out, dest=dest)
+        blocks, re2, im2 = lincomb(W, values, real_part=real_out, dest=dest, imag=not folded)
         if not np.isfinite(re2 + im2):
-            bad = [i for i, v in zip(ids, values, strict=True) if not np.isfinite(v).all()]
+            bad = [i for i, v in zip(read, values, strict=True) if not np.isfinite(v).all()]
             check(self.owner, f"result[{bad[0] if bad else '?'}]", "non-finite", False, "finite")
         out = (
             self._assemble(blocks, lay)
             if full is None
             else full[: lay.a_shape[0], : lay.b_shape[1]]
         )
-        if real_out:
+        if real_out and not folded:
             scale, imag = float(np.sqrt(re2)), float(np.sqrt(im2))
             if imag > self.imag_tol * scale + 1e-300:
                 warnings.warn(
@@ -428,6 +553,7 @@ def lincomb(
     real_part: bool = False,
     stats: bool = True,
     dest: Sequence[np.ndarray] | None = None,
+    imag: bool = True,
 ) -> tuple[np.ndarray, float, float]:
     """``out[i] = Σ_a coef[i, a] · vecs[a]`` for 1-D ``vecs`` of one length, cache-blocked.
 
@@ -441,9 +567,9 @@ def lincomb(
     With at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not copied at all:
     each is multiplied in place (complex ones as interleaved (re, im) pairs times a 2 × 2p
     block) and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
-    still computed for the statistics, unless ``stats=False``).  Returns ``(out, Σ|Re out|²,
-    Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False`` skips them: both
-    0).
+    still computed for the statistics, unless ``stats=False`` or ``imag=False``).  Returns
+    ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False``
+    skips them: both 0; ``imag=False`` with ``real_part`` skips the second: 0).
 
     ``dest``: real outputs only — one 2-D float64 array (``rows × cols``, ``rows·cols = size``,
     any strides: e.g. a block of the final product) per output, written in place (row-major
@@ -456,7 +582,7 @@ def lincomb(
     cplx = c_in or c_coef
     cr = np.asarray(np.real(coef), dtype=np.float64)
     ci = np.asarray(np.imag(coef), dtype=np.float64) if c_coef else np.zeros_like(cr)
-    need_im = cplx and (stats or not real_part)
+    need_im = cplx and ((stats and imag) or not real_part)
     if not cplx:
         kmat = cr
     elif c_in:  # inputs de-interleaved: column 2a is Re v_a, column 2a + 1 is Im v_a
@@ -541,13 +667,13 @@ def lincomb(
         # per input a: complex, its interleaved (re, im) pairs times a 2 × 2p block (columns
         # 2i, 2i + 1 of the accumulator are Re, Im of output i); real, times row 0 of it (all
         # real: p columns, the real outputs)
-        width_acc = 2 * p if cplx else p
+        width_acc = 2 * p if need_im else p
         blocks = np.zeros((len(vecs), 2, width_acc))
-        if cplx:
+        if need_im:
             blocks[:, 0, 0::2], blocks[:, 1, 0::2] = cr.T, -ci.T
             blocks[:, 0, 1::2], blocks[:, 1, 1::2] = ci.T, cr.T
-        else:
-            blocks[:, 0] = cr.T
+        else:  # the real parts only: Re(c v) = Re c · Re v − Im c · Im v
+            blocks[:, 0], blocks[:, 1] = cr.T, -ci.T
 
         def span(lo0: int, hi0: int) -> tuple[float, float]:
             width = min(step, hi0 - lo0)
@@ -562,14 +688,18 @@ def lincomb(
                     if np.iscomplexobj(seg):
                         if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
                             seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare: a copy
-                        np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
+                        pairs_in = seg.view(np.float64).reshape(-1, 2)
+                        if width_acc == 1:  # one real output: a matrix-vector product
+                            np.matmul(pairs_in, blocks[a, :, 0], out=tmp[:, 0])
+                        else:
+                            np.matmul(pairs_in, blocks[a], out=tmp)
                     else:
                         np.multiply(seg[:, None], blocks[a, 0], out=tmp)
                     if a:
                         acc += tmp
                     else:
                         acc, tmp = tmp, acc
-                re, im = (acc[:, 0::2], acc[:, 1::2]) if cplx else (acc, None)
+                re, im = (acc[:, 0::2], acc[:, 1::2]) if need_im else (acc, None)
                 if stats:
                     re2 += float(np.einsum("ij,ij->", re, re))
                     if im is not None:

@@ -113,6 +113,7 @@ class ApproxMatDotCode(MatmulCode):
 
     name = "approx-matdot"
     split = "inner"
+    exact = False
 
     def __init__(
         self,

@@ -181,6 +181,7 @@ class OptimizedCode(MatmulCode):
 
     name = "optimized"
     split = "inner"
+    exact = False
     imag_tol = 1.0
 
     def __init__(
