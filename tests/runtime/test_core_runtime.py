@@ -158,6 +158,21 @@ def test_stale_job_data_of_dead_masters_is_removed(tmp_path: Any) -> None:
         mine.unlink()
 
 
+def test_one_array_under_two_names_is_written_once() -> None:
+    from codedcomp.runtime.backends import shm
+
+    a, b = np.arange(1024.0), np.ones(1024)
+    arrays = shm.SharedArrays({"x": a, "alias": a, "y": b, "copy": a.copy()})
+    try:
+        assert arrays.layout["alias"] == arrays.layout["x"] != arrays.layout["copy"]
+        assert arrays.nbytes == 3 * 8192  # x, y and the copy; the alias shares x's bytes
+        got = shm.attach(arrays.descriptor())
+        np.testing.assert_array_equal(got["alias"], a)
+        np.testing.assert_array_equal(got["y"], b)
+    finally:
+        arrays.unlink()
+
+
 def _policy_run(spec: str, backend: object, delays: np.ndarray, tau: float) -> Any:
     m = len(delays)
     s = codedcomp.scheme(spec)

@@ -91,9 +91,15 @@ def test_workers_get_their_own_encoded_operands_as_job_data() -> None:
     plan = s.plan(4, 5)
     A, B = np.arange(12.0).reshape(4, 3), np.ones((3, 2))
     x, data = plan.prepare_input((A, B))
-    assert x is None and data is not None and len(data) == 10  # A0..A4, B0..B4
+    assert x is None and data is not None and len(data) == 11  # A0..A4, B0..B4, conj
+    # 5th roots of unity: two conjugate pairs share their stored operands (one array each)
+    shared = {id(data[f"A{i}"]) for i in range(5)}
+    assert len(shared) == 3 and int(data["conj"].sum()) == 2
     wl = make_workload("matmul:n=4", m=4)
     products = {i: wl.compute(i, None, data) for i in range(5)}
+    enc = plan.code.encode(A, B)
+    for i in range(5):  # each worker's product is its own, conjugated or not
+        np.testing.assert_allclose(products[i], enc[i][0] @ enc[i][1], atol=1e-12)
     out = plan.code.decode({i: products[i] for i in (0, 2, 3, 4)}, layout=plan.layout)
     np.testing.assert_allclose(out, A @ B, atol=1e-12)
     with pytest.raises(ValueError, match="no operands"):

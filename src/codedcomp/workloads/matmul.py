@@ -89,9 +89,13 @@ class MatmulWorkload(Workload):
         if data is None:
             raise ValueError("matmul: a worker got no operands (job data); is the scheme a code?")
         i = int(payload)
-        return data[f"A{i}"] @ data[f"B{i}"]
+        out = data[f"A{i}"] @ data[f"B{i}"]
+        conj = data.get("conj")
+        if conj is not None and conj[i]:  # its operands are its conjugate partner's
+            np.conjugate(out, out=out)
+        return out
 
     def data_keys(self, payload: Any) -> list[str] | None:
-        """Worker ``i``'s task reads its own pair of operands only."""
+        """Worker ``i``'s task reads its own pair of operands (and the conjugation flags)."""
         i = int(payload)
-        return [f"A{i}", f"B{i}"]
+        return [f"A{i}", f"B{i}", "conj"]

@@ -68,6 +68,45 @@ _EXACT_INT = 2.0**53
 _DIRECT_ROWS = 2  # lincomb with complex inputs and at most this many outputs reads them in place
 
 
+class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
+    """Every worker's operands of one multiplication (:meth:`MatmulCode.encode`).
+
+    ``enc[i]`` is worker ``i``'s pair ``(Ã_i, B̃_i)``; ``len(enc)`` the number of workers.  The
+    pairs are stored once per conjugate pair: ``source[i]`` is the worker whose stored operands
+    worker ``i`` uses (``i`` itself, or its conjugate partner, then ``enc[i]`` returns their
+    conjugates, a copy).  :meth:`stored` gives the stored pair and whether to conjugate: what a
+    runtime ships (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).
+    """
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, source: np.ndarray, slot: np.ndarray):
+        self.a, self.b = a, b  # stacked stored operands: (stored, rows, cols)
+        self.source = source  # per worker: the worker whose operands it uses
+        self._slot = slot  # per worker: index into a, b
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def stored(self, i: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``(Ã_s, B̃_s, conjugate)``: the stored operands worker ``i`` uses, and whether its
+        own are their conjugates."""
+        k = int(self._slot[i])
+        return self.a[k], self.b[k], bool(self.source[i] != i)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"worker {i} of {len(self)}")
+        a, b, conj = self.stored(i % len(self))
+        return (a.conj(), b.conj()) if conj else (a, b)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes stored (shared pairs once)."""
+        return int(self.a.nbytes + self.b.nbytes)
+
+
 @dataclass(frozen=True)
 class RealPlan:
     """What :meth:`MatmulCode.decode` reads for real ``A`` and ``B``: ``C = Re(weights @ read)``."""
@@ -296,10 +335,14 @@ class MatmulCode(ABC):
             return arr.reshape(n, r, c)
         return arr.reshape(r, n, c).transpose(1, 0, 2)
 
-    def encode(self, A: Any, B: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-        """One pair ``(Ã_i, B̃_i)`` per worker; worker ``i`` returns ``Ã_i @ B̃_i``.
+    def encode(self, A: Any, B: Any) -> Encoding:
+        """Every worker's pair ``(Ã_i, B̃_i)``: ``enc[i]``; worker ``i`` returns ``Ã_i @ B̃_i``.
 
-        Records :attr:`layout` (shapes, padding, real or complex) for :meth:`decode`.
+        Records :attr:`layout` (shapes, padding, real or complex) for :meth:`decode`.  For real
+        ``A`` and ``B`` a worker whose coefficients are the conjugates of an earlier worker's
+        (:meth:`conjugates`) shares that worker's stored operands: ``enc[i]`` conjugates them on
+        access, and a runtime worker computes ``conj(Ã_s @ B̃_s)`` (:class:`Encoding`) — with
+        roots of unity about half the operands are written.
         """
         a = self._operand("A", A)
         b = self._operand("B", B)
@@ -315,12 +358,23 @@ class MatmulCode(ABC):
         else:
             ablk = self._blocks(a, lay.a_blocks, 1)
             bblk = self._blocks(b2, lay.b_blocks, 0)
-        enc_a = lincomb(self.alpha, list(ablk.reshape(ablk.shape[0], -1)), stats=False)[0]
-        enc_b = lincomb(self.beta, list(bblk.reshape(bblk.shape[0], -1)), stats=False)[0]
-        enc_a = enc_a.reshape(self.workers, *lay.a_blocks[1:])
-        enc_b = enc_b.reshape(self.workers, *lay.b_blocks[1:])
+        source = np.arange(self.workers)
+        if lay.real and self.complex:
+            partner = self.conjugates()
+            later = (partner >= 0) & (partner < source)  # the second of a conjugate pair
+            source = np.where(later, partner, source)
+        kept = np.flatnonzero(source == np.arange(self.workers))
+        slot = np.zeros(self.workers, dtype=np.int64)
+        slot[kept] = np.arange(kept.size)
+        enc_a = lincomb(self.alpha[kept], list(ablk.reshape(ablk.shape[0], -1)), stats=False)[0]
+        enc_b = lincomb(self.beta[kept], list(bblk.reshape(bblk.shape[0], -1)), stats=False)[0]
         self.layout = lay
-        return [(enc_a[i], enc_b[i]) for i in range(self.workers)]
+        return Encoding(
+            enc_a.reshape(kept.size, *lay.a_blocks[1:]),
+            enc_b.reshape(kept.size, *lay.b_blocks[1:]),
+            source,
+            slot[source],
+        )
 
     # ------------------------------------------------------------------ decoding
 
@@ -708,6 +762,38 @@ def lincomb(
                 if out_im is not None and im is not None:
                     out_im[:, lo:hi] = im.T
             return re2, im2
+
+        if width_acc == 1:  # one real output (MatDot's real decode): straight into C
+            flat = None
+            if dest is not None and in_place and dest[0].flags.c_contiguous:
+                flat = dest[0].reshape(-1)
+            vec = np.ascontiguousarray(blocks[:, :, 0])  # (inputs, 2): [Re c, −Im c]
+
+            def span(lo0: int, hi0: int) -> tuple[float, float]:
+                width = min(step, hi0 - lo0)
+                acc_buf, tmp_buf = np.empty(width), np.empty(width)
+                re2 = 0.0
+                for lo in range(lo0, hi0, step):
+                    hi = min(hi0, lo + step)
+                    o = acc_buf[: hi - lo] if flat is None else flat[lo:hi]
+                    tmp = tmp_buf[: hi - lo]
+                    for a, v in enumerate(vecs):
+                        dst = tmp if a else o
+                        seg = v[lo:hi]
+                        if np.iscomplexobj(seg):
+                            if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
+                                seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare
+                            np.matmul(seg.view(np.float64).reshape(-1, 2), vec[a], out=dst)
+                        else:
+                            np.multiply(seg, vec[a, 0], out=dst)
+                        if a:
+                            o += tmp
+                    if stats:
+                        re2 += float(np.dot(o, o))
+                    if flat is None:
+                        put(lo, hi, o[None, :])
+                return re2, 0.0
+
     else:
         span = _blocked_span
 

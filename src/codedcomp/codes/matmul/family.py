@@ -13,6 +13,8 @@ policy for the simulator and the runtime):
   :meth:`MatmulPlan.prepare_input` encodes the job's ``(A, B)`` on the master: every worker's
   operands ``(Ã_i, B̃_i)`` become the **job data**, shipped once per job (shared
   memory on ``local``, the object store on Ray) — workers receive no ``A`` or ``B`` at all.
+  Workers at conjugate points share one stored pair (real data: ``A{j}`` names the same array
+  as ``A{i}``, shipped once, and ``conj[j]`` makes worker ``j`` conjugate its product).
 * :class:`MatmulDecoder` — feeds products (or, in the simulator, worker ids only) to the code;
   ready when the results in hand decode (:meth:`MatmulCode.decodable`), then ``code.decode``.
   It accepts complex products for roots-of-unity points or complex inputs (no silent cast),
@@ -91,11 +93,20 @@ class MatmulPlan:
         A, B = _operands(x)
         real = not (np.iscomplexobj(A) or np.iscomplexobj(B))
         self.layout = self.code.layout_for(np.shape(A), np.shape(B), real=real)
-        pairs = self.code.encode(A, B)
+        enc = self.code.encode(A, B)
         data: dict[str, np.ndarray] = {}
-        for i, (a, b) in enumerate(pairs):
-            data[f"A{i}"] = np.ascontiguousarray(a)
-            data[f"B{i}"] = np.ascontiguousarray(b)
+        conj = np.zeros(len(enc), dtype=bool)
+        stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for i in range(len(enc)):
+            a, b, conj[i] = enc.stored(i)
+            s = int(enc.source[i])
+            if s not in stored:
+                stored[s] = (np.ascontiguousarray(a), np.ascontiguousarray(b))
+            # a conjugate worker's keys name its partner's arrays (the same objects: shipped
+            # once) and ``conj`` tells it to conjugate its product
+            data[f"A{i}"], data[f"B{i}"] = stored[s]
+        if conj.any():
+            data["conj"] = conj
         return None, data
 
 

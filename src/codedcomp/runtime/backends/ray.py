@@ -536,7 +536,12 @@ class _RaySession(HostedSession):
         self._x = [ray.put(job.x)]  # once per job; boxed: the actor resolves it itself
         self._data = None  # one object per array: a host fetches what its workers read
         if job.data is not None:
-            self._data = {str(k): ray.put(v) for k, v in job.data.items()}
+            refs: dict[int, Any] = {}  # one array under several names is put once
+            self._data = {}
+            for name, v in job.data.items():
+                if id(v) not in refs:
+                    refs[id(v)] = ray.put(v)
+                self._data[str(name)] = refs[id(v)]
         for k, h in enumerate(hosts):
             self._gens[h.actor.stream.remote(job.job_id)] = k
         try:

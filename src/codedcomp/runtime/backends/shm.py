@@ -52,12 +52,20 @@ class SharedArrays:
         self.path = str(_root() / f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}")
         layout: dict[str, tuple[int, str, tuple[int, ...]]] = {}
         offset = 0
-        items = [(str(k), np.ascontiguousarray(v)) for k, v in arrays.items()]
-        for name, arr in items:
+        first: dict[int, str] = {}  # one array under several names is written once
+        items = []
+        for k, v in arrays.items():
+            name = str(k)
+            if id(v) in first:
+                layout[name] = layout[first[id(v)]]
+                continue
+            first[id(v)] = name
+            arr = np.ascontiguousarray(v)
             if arr.dtype.hasobject:
                 raise ValueError(f"job data {name!r}: object arrays cannot be shared")
             layout[name] = (offset, arr.dtype.str, tuple(arr.shape))
             offset += -(-max(arr.nbytes, 1) // ALIGN) * ALIGN
+            items.append((name, arr))
         self.layout = layout
         self.nbytes = offset
         fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
