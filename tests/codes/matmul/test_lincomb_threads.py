@@ -7,6 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from codedcomp.codes.matmul import base
 from codedcomp.codes.matmul.base import _spans, lincomb
 
 
@@ -40,6 +41,30 @@ def test_two_thread_lincomb_equals_the_reference(
     np.testing.assert_allclose(out1, want, rtol=1e-12, atol=1e-9)
     assert re1 == pytest.approx(re2, rel=1e-9)
     assert im1 == (0.0 if real_part else pytest.approx(im2, rel=1e-9, abs=1e-9))
+
+
+@pytest.mark.parametrize("cblas", [True, False])
+@pytest.mark.parametrize("complex_in", [False, True])
+def test_one_real_output_accumulates_alike_with_and_without_cblas(
+    cblas: bool, complex_in: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "_USE_CBLAS", cblas)
+    if cblas:
+        assert base._dgemv() is not None  # numpy's bundled OpenBLAS: the fast path is tested
+    rng = np.random.default_rng(2)
+    size = (1 << 20) + 4  # = 5 · 209716: C-shaped rows of 5
+    vecs = [rng.standard_normal(size) + 1j * rng.standard_normal(size) for _ in range(4)]
+    if not complex_in:
+        vecs = [v.real.copy() for v in vecs]
+    vecs[2] = vecs[2][::-1]  # a non-contiguous input among them
+    coef = rng.standard_normal((1, 4)) + 1j * rng.standard_normal((1, 4))
+    want = (coef @ np.stack(vecs)).real
+    full = np.full((size // 5, 5), np.nan)
+    out, re2, im2 = lincomb(coef, vecs, real_part=True, imag=False, dest=[full])
+    np.testing.assert_allclose(full.ravel(), want[0], rtol=1e-12, atol=1e-9)
+    assert re2 == pytest.approx(float(np.sum(want**2)), rel=1e-9) and im2 == 0.0
+    out, _, _ = lincomb(coef, vecs, real_part=True, imag=False)
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-9)
 
 
 def test_spans_cover_the_range_in_whole_blocks() -> None:

@@ -66,6 +66,7 @@ _CACHE_MAX = 4096
 _CHUNK_BYTES = 1 << 22  # working set of one block of lincomb (measured best of 2**19..2**23)
 _EXACT_INT = 2.0**53
 _DIRECT_ROWS = 2  # lincomb with complex inputs and at most this many outputs reads them in place
+_USE_CBLAS = True  # one real output accumulates through cblas_dgemv (tests switch it off)
 
 
 class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
@@ -656,7 +657,7 @@ def lincomb(
     # few outputs (MatDot): no copy of the inputs at all, complex or real
     direct = p <= _DIRECT_ROWS and (c_in or not cplx)
     if direct:
-        step = max(512, _CHUNK_BYTES // (8 * 2 * (2 * p + 2)))
+        step = max(512, _CHUNK_BYTES // (16 * (2 * p + 2 if need_im else p + 1)))
     else:
         step = max(512, _CHUNK_BYTES // (8 * (kmat.shape[0] + rows_in)))
     # whole rows of the destination blocks per cache block; rows longer than a cache block are
@@ -768,6 +769,7 @@ def lincomb(
             if dest is not None and in_place and dest[0].flags.c_contiguous:
                 flat = dest[0].reshape(-1)
             vec = np.ascontiguousarray(blocks[:, :, 0])  # (inputs, 2): [Re c, −Im c]
+            gemv = _dgemv() if _USE_CBLAS else None
 
             def span(lo0: int, hi0: int) -> tuple[float, float]:
                 width = min(step, hi0 - lo0)
@@ -778,14 +780,17 @@ def lincomb(
                     o = acc_buf[: hi - lo] if flat is None else flat[lo:hi]
                     tmp = tmp_buf[: hi - lo]
                     for a, v in enumerate(vecs):
-                        dst = tmp if a else o
                         seg = v[lo:hi]
                         if np.iscomplexobj(seg):
                             if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
                                 seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare
-                            np.matmul(seg.view(np.float64).reshape(-1, 2), vec[a], out=dst)
+                            pairs_in = seg.view(np.float64).reshape(-1, 2)
+                            if gemv is not None:  # o ← pairs·[Re c, −Im c] + o: one pass
+                                gemv(pairs_in, vec[a], o, 1.0 if a else 0.0)
+                                continue
+                            np.matmul(pairs_in, vec[a], out=tmp if a else o)
                         else:
-                            np.multiply(seg, vec[a, 0], out=dst)
+                            np.multiply(seg, vec[a, 0], out=tmp if a else o)
                         if a:
                             o += tmp
                     if stats:
@@ -802,8 +807,7 @@ def lincomb(
         if len(parts) == 1:
             re2, im2 = span(0, size)
         else:  # memory-bound: two threads (numpy releases the GIL) on disjoint column ranges
-            with ThreadPoolExecutor(len(parts)) as pool:
-                sums = list(pool.map(lambda lh: span(*lh), parts))
+            sums = list(_pool().map(lambda lh: span(*lh), parts))
             re2, im2 = sum(a for a, _ in sums), sum(b for _, b in sums)
     if dest is not None and not in_place:
         for d, r in zip(dest, out, strict=True):
@@ -821,6 +825,18 @@ def _spans(size: int, step: int) -> list[tuple[int, int]]:
         return [(0, size)]
     cut = (blocks // threads) * step
     return [(0, cut), (cut, size)]
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Two threads kept for :func:`lincomb` (starting them per call cost ~3 ms, measured: 15 %
+    of a MatDot decode at n = 2048); a forked child makes its own."""
+    global _POOL
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="codedcomp-lincomb"))
+    return _POOL[1]
 
 
 @functools.cache
@@ -843,6 +859,50 @@ def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     if ctl is None:  # pragma: no cover
         return contextlib.nullcontext()
     return ctl.limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _dgemv() -> Any:
+    """``y ← A x + β y`` (row-major ``A``: ``w × k``, contiguous) by the ``cblas_dgemv`` of the
+    BLAS numpy itself links, through ctypes, or ``None``.
+
+    Why: MatDot's real decode accumulates each product into the output block in one pass
+    (numpy's ``matmul`` has no ``β``: a temporary and a second pass per product), and ctypes
+    releases the GIL, so the two threads of :func:`lincomb` run at once (scipy's BLAS wrappers
+    hold it).  Only the 64-bit-integer OpenBLAS numpy wheels bundle (``…cblas_dgemv64_``) is
+    used, after a self-test against numpy; anything else falls back to numpy (same results).
+    """
+    import ctypes
+
+    ctl = _controller()
+    libs = [] if ctl is None else [lc.filepath for lc in ctl.lib_controllers]
+    for path in sorted(libs, key=lambda f: "numpy" not in f):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # pragma: no cover
+            continue
+        for name in ("scipy_cblas_dgemv64_", "cblas_dgemv64_"):
+            fn = getattr(lib, name, None)
+            if fn is None:
+                continue
+            i64, dbl, ptr = ctypes.c_int64, ctypes.c_double, ctypes.c_void_p
+            fn.argtypes = [ctypes.c_int, ctypes.c_int, i64, i64, dbl, ptr, i64, ptr, i64, dbl]
+            fn.argtypes += [ptr, i64]
+            fn.restype = None
+
+            def gemv(
+                a: np.ndarray, x: np.ndarray, y: np.ndarray, beta: float, fn: Any = fn
+            ) -> None:
+                w, k = a.shape  # 101: row-major, 111: no transpose
+                fn(101, 111, w, k, 1.0, a.ctypes.data, k, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+
+            rng = np.random.default_rng(0)
+            a, x, y = rng.standard_normal((37, 2)), rng.standard_normal(2), rng.standard_normal(37)
+            want = a @ x + 0.5 * y
+            gemv(a, x, y, 0.5)
+            if np.allclose(y, want, rtol=1e-12, atol=1e-12):
+                return gemv
+    return None  # pragma: no cover - numpy wheels bundle scipy_openblas64_
 
 
 def _short(ids: tuple[int, ...]) -> str:
