@@ -18,6 +18,10 @@ random returning subsets of threshold size (quick: 20), P = K + 4 workers, defau
     absolute target in the row is 0.2 or 1 × the baseline median of this run).  Interleaved
     A B B A, one warm-up each.  Real data with complex points: encode stores one pair per
     conjugate pair and decode reads one product per conjugate pair (``real_plan``), as runs do.
+    The products are copied (untimed) before each decode sample: just written, as a run hands
+    them over — on this machine (480 MiB L3) that decides whether they come from cache, and an
+    unfixed state made the decode samples alternate 17 / 30 ms with the A B B A order; an INFO
+    row times the decode with the products evicted (1 GiB written first).
     INFO rows: the same with real Chebyshev points, each operation against its memory floor
     (numpy on two threads moving the same bytes once into fresh pages, same run), and one
     worker's product, complex (roots) vs real.
@@ -205,6 +209,11 @@ def _two_threads(arr: np.ndarray, fn: Callable[[np.ndarray], Any]) -> None:
     list(_POOL.map(fn, (arr[:half], arr[half:])))
 
 
+def _evict(nbytes: int = 1 << 30) -> None:
+    """Write 1 GiB: what the caches held before is gone (this machine's L3 is 480 MiB)."""
+    _two_threads(np.empty(nbytes // 8), lambda part: part.fill(0.0))
+
+
 def _bench_speed(quick: bool) -> list[dict[str, Any]]:
     n = 1024 if quick else 2048
     reps = 3 if quick else 11
@@ -225,19 +234,23 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
         got = code.decode(R)
         err = float(np.linalg.norm(got - C) / np.linalg.norm(C))
         code._cache.clear()
-        times: dict[str, list[float]] = {k: [] for k in ("enc", "dec", "base", "fe", "fd")}
-        enc_t, dec_t, base, floor_e, floor_d = times.values()
+        keys = ("enc", "dec", "base", "fe", "fd", "cold")
+        times: dict[str, list[float]] = {k: [] for k in keys}
+        enc_t, dec_t, base, floor_e, floor_d, cold_t = times.values()
         enc_bytes = enc.nbytes  # what encode writes: one pair per conjugate pair
         read = code.real_plan(ids).read if code.complex else tuple(int(i) for i in ids)
-        flat = [R[i].view(np.float64).reshape(-1) for i in read]
 
         def write_floor(nbytes: int = enc_bytes) -> None:  # allocate and write once
             _two_threads(np.empty(nbytes // 8), lambda part: part.fill(1.0))
 
-        def read_floor(vals: list[np.ndarray] = flat, out_shape: tuple[int, int] = C.shape) -> None:
-            for v in vals:  # read every result decode reads once, write one output of C's size
-                _two_threads(v, np.add.reduce)
-            _two_threads(np.empty(out_shape).reshape(-1), lambda part: part.fill(1.0))
+        def read_floor(
+            r: dict[int, np.ndarray] = R,
+            ids: tuple[int, ...] = read,
+            shape: tuple[int, int] = C.shape,
+        ) -> None:
+            for i in ids:  # read every result decode reads once, write one output of C's size
+                _two_threads(r[i].view(np.float64).reshape(-1), np.add.reduce)
+            _two_threads(np.empty(shape).reshape(-1), lambda part: part.fill(1.0))
 
         for i in range(reps):  # A B B A
             steps: list[tuple[str, Callable[[], Any]]] = [
@@ -246,10 +259,16 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                 ("base", lambda: A @ B),
                 ("fe", write_floor),
                 ("fd", read_floor),
+                ("cold", lambda c=code, r=R: c.decode(r)),
             ]
             if i % 2:
                 steps.reverse()
             for what, fn in steps:
+                if what in ("dec", "fd"):  # the products as a run hands them over: just written
+                    for k in R:
+                        R[k] = R[k].copy()
+                if what == "cold":  # the products evicted from every cache level
+                    _evict()
                 times[what].append(_timed(fn))
         bmed = float(np.median(base))
         ops = "complex operands (roots)" if code.complex else "real operands (chebyshev points)"
@@ -268,7 +287,8 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                         if what == "encode"
                         else f"decode from {code.threshold} results, reading {len(read)} of them "
                         "(one per conjugate pair; weights cached after the first call, whose "
-                        "weight computation is in the warm-up)"
+                        "weight computation is in the warm-up), the products just written (as "
+                        "a run hands them over; the cold row below has them evicted)"
                     )
                     + f"; {ops}; decoded error {err:.1e}."
                     + (
@@ -279,6 +299,19 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                     ),
                 }
             )
+        rows.append(
+            {
+                "name": f"matmul: decode {code.label} n={n}, products evicted from cache",
+                "target": "INFO",
+                "target_s": None,
+                "samples": cold_t,
+                "baseline_name": f"uncoded A @ B, n={n}",
+                "baseline_samples": base,
+                "notes": "The same decode after writing 1 GiB (the products come from memory, "
+                "not from this machine's 480 MiB L3): the worst case, when the products arrived "
+                "long before the last one.",
+            }
+        )
         for what, samples, floor, moved in (
             (
                 "encode",
@@ -290,7 +323,7 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
                 "decode",
                 dec_t,
                 floor_d,
-                f"read the {sum(v.nbytes for v in flat) / 2**20:.0f} MiB of results decode "
+                f"read the {sum(R[i].nbytes for i in read) / 2**20:.0f} MiB of results decode "
                 f"reads once and write C ({C.nbytes / 2**20:.0f} MiB), two threads",
             ),
         ):
