@@ -5,8 +5,9 @@ A scheme family's decoder declares the kind of value it works in (``Decoder.acce
 * ``"real"`` — sums (papers 000/001): a real number or array; booleans, integers and floats are
   converted to float64 (exact for the integers float64 holds), complex values are refused
   (a complex partial sum would lose its imaginary part), as are ``None`` and non-numeric objects;
-* ``"complex"`` — codes over the complex field (roots-of-unity matmul): real or complex numbers,
-  converted to complex128;
+* ``"complex"`` — codes over the complex field (roots-of-unity matmul): complex numbers as
+  complex128 and real ones as float64 — not widened (a worker at a real point of a complex code
+  returns a real product: widening it would double the bytes the decoder reads);
 * ``"any"`` — the decoder takes the value as it comes (e.g. torch tensors of learned codes).
 
 :class:`ValueCheck` applies that rule to every result of one job and also requires all of them to
@@ -40,7 +41,9 @@ def coerce(value: Any, kind: str) -> Any:
                 "and would drop the imaginary part"
             )
     elif kind == "complex":
-        if code in "biufc":
+        if code in "biuf":
+            return arr.astype(np.float64, copy=False)
+        if code == "c":
             return arr.astype(np.complex128, copy=False)
     else:
         raise ValueError(f"unknown value kind {kind!r}; valid: {', '.join(KINDS)}")

@@ -106,11 +106,21 @@ def test_real_data_reads_one_product_per_conjugate_pair(kind, size, extra, more,
 def test_real_data_decodes_matdot_and_polynomial_from_half_the_products():
     rng = np.random.default_rng(7)
     A, B = rng.standard_normal((16, 16)), rng.standard_normal((16, 16))
-    for code, k in ((MatDotCode(m=4, workers=9), 4), (PolynomialCode(x=4, y=4, workers=20), 8)):
-        for _ in range(20):
+    for code in (MatDotCode(m=4, workers=9), PolynomialCode(x=4, y=4, workers=20)):
+        reads, fewest = [], 0
+        for _ in range(40):
             ids = rng.choice(code.workers, code.threshold, replace=False)
-            assert len(code.real_plan(ids).read) == k  # m, or x·y / 2: every pair in hand
+            read = code.real_plan(ids).read
+            # a pair gives two real equations, a real point (product real, half the bytes) one:
+            # the decode reads the threshold's worth (one more when no real point helps), unless
+            # that subset is > 10× worse conditioned than all in hand: then all of them
+            eqs = sum(1 if code.real_rows[i] else 2 for i in read)
+            odd = code.threshold % 2 and not any(code.real_rows[i] for i in ids)
+            assert eqs >= code.threshold
+            fewest += eqs == code.threshold + (1 if odd else 0)
             assert rel_err(code, A, B, ids) < 1e-13
+            reads.append(len(read))
+        assert fewest >= 30 and np.median(reads) == -(-code.threshold // 2)  # m, or x·y / 2
     # complex data: no conjugate symmetry, every product is read
     code = MatDotCode(m=2, workers=4)
     Z = A + 1j * rng.standard_normal(A.shape)
@@ -201,9 +211,15 @@ def test_value_types_real_in_real_out_complex_products_for_roots():
     roots = MatDotCode(m=2, workers=4, points="roots")
     cheb = MatDotCode(m=2, workers=4, points="chebyshev")
     assert roots.value_dtype == np.complex128 and cheb.value_dtype == np.float64
-    assert roots.encode(A, B)[0][0].dtype == np.complex128
+    enc = roots.encode(A, B)  # 4th roots of unity: ±1 are real points, ±i complex
+    assert [enc[i][0].dtype for i in range(4)] == [np.float64, np.float64, complex, complex]
+    assert list(roots.real_rows) == [True, True, False, False]  # bit-reversal: 1, -1, i, -i
     assert cheb.encode(A, B)[0][0].dtype == np.float64
     assert roots.relative_cost == pytest.approx(4 * cheb.relative_cost)
+    np.testing.assert_allclose(roots.worker_costs, [0.5, 0.5, 2.0, 2.0])  # a real product: 1/4
+    np.testing.assert_allclose(cheb.worker_costs, 0.5)
+    flops = roots.worker_flops(A.shape, B.shape)
+    assert flops[0] == 2 * 4 * 3 * 4 and flops[2] == 4 * flops[0]
     assert roots.decode(products(roots, A, B, [0, 1, 3])).dtype == np.float64
     Z = A + 1j * rng.standard_normal(A.shape)
     got = roots.decode(products(roots, Z, B, [0, 2, 3]))
@@ -251,7 +267,8 @@ def test_per_worker_cost():
     assert PolynomialCode(x=3, y=3, workers=13, points="chebyshev").relative_cost == 1 / 9
     assert MatDotCode(m=4, workers=9, points="chebyshev").relative_cost == 1 / 4
     flops = MatDotCode(m=4, workers=9).worker_flops((100, 80), (80, 60))
-    assert flops.shape == (9,) and flops[0] == 4 * 2 * 100 * 20 * 60  # complex: ×4
+    assert flops.shape == (9,) and flops[1] == 4 * 2 * 100 * 20 * 60  # complex: ×4
+    assert flops[0] == 2 * 100 * 20 * 60  # worker 0 sits at the real point 1: a real product
 
 
 def test_bit_reversal_is_a_permutation_spreading_neighbours():

@@ -72,15 +72,19 @@ _USE_CBLAS = True  # one real output accumulates through cblas_dgemv (tests swit
 class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
     """Every worker's operands of one multiplication (:meth:`MatmulCode.encode`).
 
-    ``enc[i]`` is worker ``i``'s pair ``(Ã_i, B̃_i)``; ``len(enc)`` the number of workers.  The
-    pairs are stored once per conjugate pair: ``source[i]`` is the worker whose stored operands
+    ``enc[i]`` is worker ``i``'s pair ``(Ã_i, B̃_i)``; ``len(enc)`` the number of workers.  With
+    real ``A`` and ``B`` and complex points, the operands of a worker at a real point (``±1``)
+    are stored real (its product is real: a quarter of the flops), and the others once per
+    conjugate pair: ``source[i]`` is the worker whose stored operands
     worker ``i`` uses (``i`` itself, or its conjugate partner, then ``enc[i]`` returns their
     conjugates, a copy).  :meth:`stored` gives the stored pair and whether to conjugate: what a
     runtime ships (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).
     """
 
-    def __init__(self, a: np.ndarray, b: np.ndarray, source: np.ndarray, slot: np.ndarray):
-        self.a, self.b = a, b  # stacked stored operands: (stored, rows, cols)
+    def __init__(
+        self, a: list[np.ndarray], b: list[np.ndarray], source: np.ndarray, slot: np.ndarray
+    ) -> None:
+        self.a, self.b = a, b  # the stored operands (complex, or real at a real point)
         self.source = source  # per worker: the worker whose operands it uses
         self._slot = slot  # per worker: index into a, b
 
@@ -105,7 +109,7 @@ class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
     @property
     def nbytes(self) -> int:
         """Bytes stored (shared pairs once)."""
-        return int(self.a.nbytes + self.b.nbytes)
+        return int(sum(x.nbytes for x in self.a) + sum(x.nbytes for x in self.b))
 
 
 @dataclass(frozen=True)
@@ -221,20 +225,41 @@ class MatmulCode(ABC):
 
     @property
     def relative_cost(self) -> float:
-        """One worker's product in real flops, relative to the uncoded ``A @ B`` (same shapes,
-        ignoring padding): ``1/(x·y)`` or ``1/m``, times 4 when the operands are complex (a
-        complex multiply-add is four real ones)."""
+        """A complex-point worker's product in real flops, relative to the uncoded ``A @ B``
+        (same shapes, ignoring padding): ``1/(x·y)`` or ``1/m``, times 4 when the operands are
+        complex (a complex multiply-add is four real ones).  Per worker: :attr:`worker_costs`."""
         na, nb = self.n_blocks
         frac = 1.0 / (na * nb) if self.split == "outer" else 1.0 / na
         return frac * (4.0 if self.complex else 1.0)
 
+    @property
+    def real_rows(self) -> np.ndarray:
+        """Per worker: whether its coefficients are real (up to rounding: ``-1`` computed as
+        ``exp(iπ)``).  With real ``A`` and ``B`` such a worker gets real operands and returns a
+        real product (:meth:`encode`): the roots of unity ``±1`` of a complex code."""
+        if not self.complex:
+            return np.ones(self.workers, dtype=bool)
+        return self.conjugates() == np.arange(self.workers)
+
+    @property
+    def worker_costs(self) -> np.ndarray:
+        """Each worker's product for real ``A`` and ``B``, relative to the uncoded ``A @ B``:
+        :attr:`relative_cost`, or a quarter of it at a real point of a complex code."""
+        costs = np.full(self.workers, self.relative_cost)
+        if self.complex:
+            costs[self.real_rows] /= 4.0
+        return costs
+
     def worker_flops(self, a_shape: Sequence[int], b_shape: Sequence[int]) -> np.ndarray:
-        """Real flops of each worker's product for these operand shapes (padding included)."""
+        """Real flops of each worker's product for these operand shapes (padding included;
+        real ``A`` and ``B``: a real point of a complex code computes a real product)."""
         lay = self.layout_for(tuple(a_shape), tuple(b_shape))
         _, r, s = lay.a_blocks
         c = lay.b_blocks[2]
-        per = 2.0 * r * s * c * (4.0 if self.complex else 1.0)
-        return np.full(self.workers, per)
+        per = 2.0 * r * s * c
+        if not self.complex:
+            return np.full(self.workers, per)
+        return np.where(self.real_rows, per, 4.0 * per)
 
     # ------------------------------------------------------------------ decodability
 
@@ -365,17 +390,25 @@ class MatmulCode(ABC):
             later = (partner >= 0) & (partner < source)  # the second of a conjugate pair
             source = np.where(later, partner, source)
         kept = np.flatnonzero(source == np.arange(self.workers))
+        # complex rows, then (real data, complex code) the real points' rows, stored real
+        real = self.real_rows[kept] if lay.real and self.complex else np.zeros(kept.size, bool)
+        groups = [g for g in (kept[~real], kept[real]) if g.size]
         slot = np.zeros(self.workers, dtype=np.int64)
-        slot[kept] = np.arange(kept.size)
-        enc_a = lincomb(self.alpha[kept], list(ablk.reshape(ablk.shape[0], -1)), stats=False)[0]
-        enc_b = lincomb(self.beta[kept], list(bblk.reshape(bblk.shape[0], -1)), stats=False)[0]
+        slot[np.concatenate(groups)] = np.arange(kept.size)
+        a_in, b_in = list(ablk.reshape(ablk.shape[0], -1)), list(bblk.reshape(bblk.shape[0], -1))
+        enc_a: list[np.ndarray] = []
+        enc_b: list[np.ndarray] = []
+        for g in groups:
+            to_real = bool(real[np.searchsorted(kept, g[0])])
+            al, be = (
+                (self.alpha[g].real, self.beta[g].real)
+                if to_real
+                else (self.alpha[g], self.beta[g])
+            )
+            enc_a.extend(lincomb(al, a_in, stats=False)[0].reshape(g.size, *lay.a_blocks[1:]))
+            enc_b.extend(lincomb(be, b_in, stats=False)[0].reshape(g.size, *lay.b_blocks[1:]))
         self.layout = lay
-        return Encoding(
-            enc_a.reshape(kept.size, *lay.a_blocks[1:]),
-            enc_b.reshape(kept.size, *lay.b_blocks[1:]),
-            source,
-            slot[source],
-        )
+        return Encoding(enc_a, enc_b, source, slot[source])
 
     # ------------------------------------------------------------------ decoding
 
@@ -429,11 +462,13 @@ class MatmulCode(ABC):
         weight column conjugated into it, and ``C = Re(W' @ read)`` (:class:`RealPlan`).  An
         :attr:`exact` code goes further: a received product stands for its partner even when the
         partner's result has not arrived, so it decodes from the fewest classes (pairs first, by
-        worker id: with bit-reversal order, spread-out points) that the code accepts — unless
-        those are more than 10× worse conditioned than all the classes in hand, then from all of
-        them.  MatDot m = 4 on 9 workers reads 4 of its 7 threshold products, polynomial 4 × 4
-        on 20 reads 8 of 16.  The result equals the full decode's real part in exact arithmetic;
-        the imaginary part, which it never forms, is checked only when nothing was folded.
+        worker id: with bit-reversal order, spread-out points; a real point, whose product is
+        real, for the last missing equation) that the code accepts — unless those are more than
+        10× worse conditioned than all the classes in hand, then from all of them.  MatDot m = 4
+        on 9 workers reads 4 of its 7 threshold products (3 complex and the real one when it is
+        in hand), polynomial 4 × 4 on 20 reads 8 of 16.  The result equals the full decode's
+        real part in exact arithmetic; the imaginary part, which it never forms, is checked only
+        when nothing was folded.
         Approximate codes fold received pairs only (their weights stay those of the set).
         """
         key = self._check_ids(ids)
@@ -458,15 +493,21 @@ class MatmulCode(ABC):
         virtual = set(key)
         if self.exact:
             virtual = every
-            order = sorted(classes, key=lambda r: (len(members(r)) == 1, r))
+            pairs = sorted(r for r in classes if len(members(r)) == 2)
+            singles = sorted(r for r in classes if len(members(r)) == 1)
             picked: list[int] = []
             fewest: set[int] = set()
-            for rep in order:
+            while not (len(fewest) >= self.threshold and self.decodable(fewest)):
+                # pairs (two equations each) while two or more are missing, then a real point
+                # (one equation, a real product: half the bytes of a pair)
+                short = self.threshold - len(fewest)
+                pool = pairs if pairs and (short >= 2 or not singles) else singles
+                if not pool:
+                    break
+                rep = pool.pop(0)
                 picked.append(rep)
                 fewest |= members(rep)
-                if len(fewest) >= self.threshold and self.decodable(fewest):
-                    break
-            if len(picked) < len(order):
+            if len(picked) < len(classes):
                 _, cond_all = self.weights(every)
                 if self.weights(fewest)[1] <= 10 * cond_all:
                     chosen, virtual = picked, fewest
@@ -789,6 +830,11 @@ def lincomb(
                                 gemv(pairs_in, vec[a], o, 1.0 if a else 0.0)
                                 continue
                             np.matmul(pairs_in, vec[a], out=tmp if a else o)
+                        elif (
+                            gemv is not None and seg.dtype == np.float64 and seg.flags.c_contiguous
+                        ):
+                            gemv(seg.reshape(-1, 1), vec[a, :1], o, 1.0 if a else 0.0)  # real
+                            continue
                         else:
                             np.multiply(seg, vec[a, 0], out=tmp if a else o)
                         if a:

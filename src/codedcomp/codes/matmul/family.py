@@ -8,8 +8,9 @@ policy for the simulator and the runtime):
   worker's product in units of work: ``relative_cost × m`` where ``m`` units are the whole product
   ``A @ B`` (so τ·m is the time of the uncoded product on one worker, and codes, uncoded splits
   and the sums schemes share one time scale; complex operands cost 4×: a complex multiply-add is
-  four real ones; on a ``complex128`` workload every product is complex and the m units are
-  one complex product, so complex points cost nothing extra).
+  four real ones, but a worker at a real point ``±1`` of a complex code gets real operands for
+  real data: one real product; on a ``complex128`` workload every product is complex and the m
+  units are one complex product, so complex points cost nothing extra).
   :meth:`MatmulPlan.prepare_input` encodes the job's ``(A, B)`` on the master: every worker's
   operands ``(Ã_i, B̃_i)`` become the **job data**, shipped once per job (shared
   memory on ``local``, the object store on Ray) — workers receive no ``A`` or ``B`` at all.
@@ -60,10 +61,13 @@ class MatmulPlan:
     layout: Any = None
 
     def __post_init__(self) -> None:
-        rel = self.code.relative_cost
-        if self.complex_input and self.code.complex:  # complex points cost nothing extra here
-            rel /= 4.0
-        self.cost = np.full(self.code.workers, rel * self.m)
+        if self.complex_input:  # every product is complex anyway: points cost nothing extra
+            rel = np.full(self.code.workers, self.code.relative_cost)
+            if self.code.complex:
+                rel /= 4.0
+        else:  # real data: a real point of a complex code computes a real product
+            rel = self.code.worker_costs
+        self.cost = rel * self.m
 
     @property
     def n_workers(self) -> int:
