@@ -660,9 +660,10 @@ def lincomb(
     inputs are de-interleaved into ``[Re v_0; Im v_0; Re v_1; …]`` while they are copied into
     the block buffer, and multiplied by ``[[Cr, −Ci], [Ci, Cr]]`` (columns interleaved to match),
     whose rows give the real parts then the imaginary parts, written straight to the output.
-    With at most ``_DIRECT_ROWS`` outputs (MatDot's one), the inputs are not copied at all:
-    each is multiplied in place (complex ones as interleaved (re, im) pairs times a 2 × 2p
-    block) and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
+    With complex inputs and at most ``_DIRECT_ROWS`` outputs (MatDot's one), or real inputs
+    and one output, the inputs are not copied at all: each is multiplied in place (complex ones
+    as interleaved (re, im) pairs times a 2 × 2p block; one real output accumulates through
+    ``cblas_dgemv``, see :func:`_dgemv`) and accumulated.  ``real_part=True`` stores only the real part (the imaginary part is
     still computed for the statistics, unless ``stats=False`` or ``imag=False``).  Returns
     ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False``
     skips them: both 0; ``imag=False`` with ``real_part`` skips the second: 0).
@@ -695,8 +696,8 @@ def lincomb(
         ok = real_out and len(dest) == p and all(d.shape == (size // cols, cols) for d in dest)
         check("lincomb", "dest", [d.shape for d in dest], ok and size % cols == 0, "p real blocks")
     rows_in = kmat.shape[1]
-    # few outputs (MatDot): no copy of the inputs at all, complex or real
-    direct = p <= _DIRECT_ROWS and (c_in or not cplx)
+    # few outputs of complex inputs, or one of real ones (MatDot): no copy of the inputs at all
+    direct = (p <= _DIRECT_ROWS and c_in) or (p == 1 and not cplx)  # real: GEMM beats it
     if direct:
         step = max(512, _CHUNK_BYTES // (16 * (2 * p + 2 if need_im else p + 1)))
     else:
