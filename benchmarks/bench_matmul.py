@@ -346,7 +346,8 @@ def _bench_speed(quick: bool) -> list[dict[str, Any]]:
     # one worker's product, complex vs real points
     code_c = MatDotCode(m=4, workers=9)
     code_r = MatDotCode(m=4, workers=9, points="chebyshev")
-    ac, bc = code_c.encode(A, B)[0]
+    # a worker at a complex point (worker 0 sits at the real point 1: a real product)
+    ac, bc = code_c.encode(A, B)[int(np.flatnonzero(~code_c.real_rows)[0])]
     ar, br = code_r.encode(A, B)[0]
     cplx: list[float] = []
     real: list[float] = []
