@@ -127,6 +127,28 @@ def test_real_data_decodes_matdot_and_polynomial_from_half_the_products():
     assert np.allclose(code.decode(products(code, Z, B, [0, 1, 2])), Z @ B)
 
 
+def test_equal_and_conjugate_operands_are_stored_once_and_every_pair_is_right():
+    rng = np.random.default_rng(8)
+    A, B = rng.standard_normal((16, 12)), rng.standard_normal((12, 16))
+    code = PolynomialCode(x=4, y=4, workers=20)
+    enc = code.encode(A, B)
+    # A: 2 real points + 9 conjugate pairs; B̃ depends on z^4 only: 1 real + 5 complex
+    assert (len(enc.a), len(enc.b)) == (11, 6)
+    a_blk, b_blk = A.reshape(4, 4, 12), B.reshape(12, 4, 4).transpose(1, 0, 2)
+    for i in range(20):  # each worker's pair is Σ α_ia A_a, Σ β_ib B_b, conjugated or not
+        a, b = enc[i]
+        np.testing.assert_allclose(a, np.tensordot(code.alpha[i], a_blk, 1), atol=1e-12)
+        np.testing.assert_allclose(b, np.tensordot(code.beta[i], b_blk, 1), atol=1e-12)
+    assert (
+        enc.nbytes
+        == sum(x.nbytes for x in enc.a + enc.b)
+        < 0.45 * sum(x.nbytes + y.nbytes for x, y in enc)
+    )
+    mds = MDSCode(k=4, workers=6)  # a matrix-vector product: the vector itself, twice
+    menc = mds.encode(A, B[:, 0])
+    assert len(menc.b) == 2 and menc.b[0].dtype == complex and menc.b[1].dtype == float
+
+
 def test_one_result_short_is_not_decodable_and_says_what_it_needs():
     rng = np.random.default_rng(0)
     A, B = rng.standard_normal((6, 8)), rng.standard_normal((8, 4))

@@ -75,18 +75,25 @@ class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
     ``enc[i]`` is worker ``i``'s pair ``(Ã_i, B̃_i)``; ``len(enc)`` the number of workers.  With
     real ``A`` and ``B`` and complex points, the operands of a worker at a real point (``±1``)
     are stored real (its product is real: a quarter of the flops), and the others once per
-    conjugate pair: ``source[i]`` is the worker whose stored operands
-    worker ``i`` uses (``i`` itself, or its conjugate partner, then ``enc[i]`` returns their
-    conjugates, a copy).  :meth:`stored` gives the stored pair and whether to conjugate: what a
-    runtime ships (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).
+    conjugate pair: ``source[i]`` is the worker whose stored operands worker ``i`` uses (``i``
+    itself, or its conjugate partner, then ``enc[i]`` returns their conjugates, a copy).  Equal
+    operands are stored once (a polynomial code's ``B̃_i`` depends on ``z_i^x`` only: on P
+    roots of unity it takes P/x values; the vector of an MDS code's matrix–vector product, one).
+    :meth:`stored` gives the stored pair and whether to conjugate: what a runtime ships
+    (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).
     """
 
     def __init__(
-        self, a: list[np.ndarray], b: list[np.ndarray], source: np.ndarray, slot: np.ndarray
+        self,
+        a: list[np.ndarray],
+        b: list[np.ndarray],
+        source: np.ndarray,
+        slot_a: np.ndarray,
+        slot_b: np.ndarray,
     ) -> None:
         self.a, self.b = a, b  # the stored operands (complex, or real at a real point)
-        self.source = source  # per worker: the worker whose operands it uses
-        self._slot = slot  # per worker: index into a, b
+        self.source = source  # per worker: the worker whose operands it uses (conjugated)
+        self._slots = (slot_a, slot_b)  # per worker: indices into a and b
 
     def __len__(self) -> int:
         return len(self.source)
@@ -94,8 +101,11 @@ class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
     def stored(self, i: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """``(Ã_s, B̃_s, conjugate)``: the stored operands worker ``i`` uses, and whether its
         own are their conjugates."""
-        k = int(self._slot[i])
-        return self.a[k], self.b[k], bool(self.source[i] != i)
+        return (
+            self.a[int(self._slots[0][i])],
+            self.b[int(self._slots[1][i])],
+            bool(self.source[i] != i),
+        )
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
@@ -392,23 +402,25 @@ class MatmulCode(ABC):
         kept = np.flatnonzero(source == np.arange(self.workers))
         # complex rows, then (real data, complex code) the real points' rows, stored real
         real = self.real_rows[kept] if lay.real and self.complex else np.zeros(kept.size, bool)
-        groups = [g for g in (kept[~real], kept[real]) if g.size]
-        slot = np.zeros(self.workers, dtype=np.int64)
-        slot[np.concatenate(groups)] = np.arange(kept.size)
         a_in, b_in = list(ablk.reshape(ablk.shape[0], -1)), list(bblk.reshape(bblk.shape[0], -1))
-        enc_a: list[np.ndarray] = []
-        enc_b: list[np.ndarray] = []
-        for g in groups:
-            to_real = bool(real[np.searchsorted(kept, g[0])])
-            al, be = (
-                (self.alpha[g].real, self.beta[g].real)
-                if to_real
-                else (self.alpha[g], self.beta[g])
-            )
-            enc_a.extend(lincomb(al, a_in, stats=False)[0].reshape(g.size, *lay.a_blocks[1:]))
-            enc_b.extend(lincomb(be, b_in, stats=False)[0].reshape(g.size, *lay.b_blocks[1:]))
+        stored: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        slots = np.zeros((2, self.workers), dtype=np.int64)
+        for side, (coef, inputs, shape) in enumerate(
+            ((self.alpha, a_in, lay.a_blocks[1:]), (self.beta, b_in, lay.b_blocks[1:]))
+        ):
+            for to_real in (False, True):
+                rows = kept[real == to_real]
+                if not rows.size:
+                    continue
+                # workers with equal coefficients share one stored operand (polynomial x × y
+                # on P roots of unity: B̃ takes P/x values; a vector B of MDS codes: one)
+                first, group = _equal_rows(coef[rows])
+                c = coef[rows[first]].real if to_real else coef[rows[first]]
+                slots[side, rows] = len(stored[side]) + group
+                out = lincomb(c, inputs, stats=False)[0]
+                stored[side].extend(out.reshape(first.size, *shape))
         self.layout = lay
-        return Encoding(enc_a, enc_b, source, slot[source])
+        return Encoding(stored[0], stored[1], source, slots[0, source], slots[1, source])
 
     # ------------------------------------------------------------------ decoding
 
@@ -622,6 +634,23 @@ class MatmulCode(ABC):
         idx = list(ids)
         g = (self.alpha[idx, :, None] * self.beta[idx, None, :]).reshape(len(idx), -1)
         return pinv_weights(g)
+
+
+def _equal_rows(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, group)``: the first row of each group of equal rows of ``coef`` (to 1e-12 of
+    its largest entry) and, per row, the index of its group."""
+    tol = 1e-12 * max(1.0, float(np.max(np.abs(coef), initial=0.0)))
+    first: list[int] = []
+    group = np.empty(len(coef), dtype=np.int64)
+    for i, row in enumerate(coef):
+        for g, f in enumerate(first):
+            if np.max(np.abs(coef[f] - row), initial=0.0) <= tol:
+                group[i] = g
+                break
+        else:
+            group[i] = len(first)
+            first.append(i)
+    return np.asarray(first, dtype=np.int64), group
 
 
 def pinv_weights(g: np.ndarray) -> tuple[np.ndarray, float]:

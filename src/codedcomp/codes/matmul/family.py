@@ -100,15 +100,19 @@ class MatmulPlan:
         enc = self.code.encode(A, B)
         data: dict[str, np.ndarray] = {}
         conj = np.zeros(len(enc), dtype=bool)
-        stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        shipped: dict[int, np.ndarray] = {}  # one array per stored operand, whoever uses it
+
+        def once(arr: np.ndarray) -> np.ndarray:
+            if id(arr) not in shipped:
+                shipped[id(arr)] = np.ascontiguousarray(arr)
+            return shipped[id(arr)]
+
         for i in range(len(enc)):
             a, b, conj[i] = enc.stored(i)
-            s = int(enc.source[i])
-            if s not in stored:
-                stored[s] = (np.ascontiguousarray(a), np.ascontiguousarray(b))
-            # a conjugate worker's keys name its partner's arrays (the same objects: shipped
-            # once) and ``conj`` tells it to conjugate its product
-            data[f"A{i}"], data[f"B{i}"] = stored[s]
+            # a conjugate worker's keys name its partner's arrays, and workers with equal
+            # operands name one array (the same objects: shipped once); ``conj`` tells a worker
+            # to conjugate its product
+            data[f"A{i}"], data[f"B{i}"] = once(a), once(b)
         if conj.any():
             data["conj"] = conj
         return None, data
