@@ -149,6 +149,36 @@ def test_equal_and_conjugate_operands_are_stored_once_and_every_pair_is_right():
     assert len(menc.b) == 2 and menc.b[0].dtype == complex and menc.b[1].dtype == float
 
 
+def test_tiny_disc_codes_keep_their_workers_apart():
+    # ε-MatDot's rows (1, Δu, Δ²u², …) differ only at the scale of Δ^k: equal / conjugate rows
+    # are found column by column (an absolute tolerance merged distinct workers: error 1.0)
+    rng = np.random.default_rng(9)
+    A, B = rng.standard_normal((20, 20)), rng.standard_normal((20, 20))
+    code = ApproxMatDotCode.construction2(m=2, epsilon=0.01, eta=1000.0, workers=80)
+    enc = code.encode(A, B)
+    assert len(enc.a) == len(enc.b) == 80
+    assert rel_err(code, A, B, [0, 1]) < 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        roots = ApproxMatDotCode(m=2, workers=8, delta=1e-12, order="natural")
+        assert list(np.flatnonzero(roots.real_rows)) == [0, 4]  # Δ·1 and Δ·(−1) only
+        assert len(roots.encode(A, B).a) == 5  # 2 real + 3 conjugate pairs
+        assert rel_err(roots, A, B, [1, 2]) < 1e-3
+
+
+def test_complex_data_under_a_real_layout_is_refused_not_folded():
+    rng = np.random.default_rng(10)
+    Z = rng.standard_normal((4, 6)) + 1j * rng.standard_normal((4, 6))
+    B = rng.standard_normal((6, 4))
+    code = MatDotCode(m=2, workers=4)
+    res = products(code, Z, B, [0, 2, 3])
+    lay = code.layout_for(Z.shape, B.shape, real=True)  # wrong: Z is complex
+    with pytest.raises(ValueError, match=r"result\[0\] \(a real point\).*real=False"):
+        code.decode(res, layout=lay)
+    got = code.decode(res, layout=code.layout_for(Z.shape, B.shape, real=False))
+    np.testing.assert_allclose(got, Z @ B, atol=1e-12)
+
+
 def test_one_result_short_is_not_decodable_and_says_what_it_needs():
     rng = np.random.default_rng(0)
     A, B = rng.standard_normal((6, 8)), rng.standard_normal((8, 4))

@@ -67,6 +67,20 @@ def test_one_real_output_accumulates_alike_with_and_without_cblas(
     np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", ["float32", ">f8"])
+def test_one_real_output_into_an_unusual_destination_is_cast_not_overrun(dtype: str) -> None:
+    rng = np.random.default_rng(3)
+    size = 1 << 20
+    vecs = [rng.standard_normal(size) + 1j * rng.standard_normal(size) for _ in range(3)]
+    coef = rng.standard_normal((1, 3)) + 1j * rng.standard_normal((1, 3))
+    big = np.zeros(2 * size, dtype=dtype)  # the BLAS path would write 8-byte doubles past it
+    dest = big[:size].reshape(1024, 1024)
+    lincomb(coef, vecs, real_part=True, imag=False, dest=[dest])
+    want = (coef @ np.stack(vecs)).real[0]
+    np.testing.assert_allclose(dest.ravel().astype(float), want, rtol=1e-5, atol=1e-5)
+    assert not big[size:].any()
+
+
 def test_spans_cover_the_range_in_whole_blocks() -> None:
     assert _spans(100, 64) == [(0, 100)]  # too small for a second thread
     parts = _spans(10_000, 512)

@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,6 +68,7 @@ _CHUNK_BYTES = 1 << 22  # working set of one block of lincomb (measured best of 
 _EXACT_INT = 2.0**53
 _DIRECT_ROWS = 2  # lincomb with complex inputs and at most this many outputs reads them in place
 _USE_CBLAS = True  # one real output accumulates through cblas_dgemv (tests switch it off)
+_ROW_TOL = 1e-12  # coefficient rows equal (or conjugate) to this fraction of each column's scale
 
 
 class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
@@ -263,7 +265,7 @@ class MatmulCode(ABC):
     def worker_flops(self, a_shape: Sequence[int], b_shape: Sequence[int]) -> np.ndarray:
         """Real flops of each worker's product for these operand shapes (padding included;
         real ``A`` and ``B``: a real point of a complex code computes a real product)."""
-        lay = self.layout_for(tuple(a_shape), tuple(b_shape))
+        lay = self.layout_for(tuple(a_shape), tuple(b_shape), real=True)
         _, r, s = lay.a_blocks
         c = lay.b_blocks[2]
         per = 2.0 * r * s * c
@@ -330,10 +332,10 @@ class MatmulCode(ABC):
             arr = arr.astype(np.complex128, copy=False)
         return arr
 
-    def layout_for(
-        self, a_shape: tuple[int, ...], b_shape: tuple[int, ...], real: bool = True
-    ) -> Layout:
-        """The :class:`Layout` of ``A @ B`` for these shapes (what :meth:`encode` records)."""
+    def layout_for(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...], real: bool) -> Layout:
+        """The :class:`Layout` of ``A @ B`` for these shapes (what :meth:`encode` records);
+        ``real``: whether ``A`` and ``B`` are both real (then a complex code's conjugate workers
+        compute conjugate products, which decoding relies on: no default)."""
         check(self.owner, "A.shape", a_shape, len(a_shape) == 2, "2-D (a matrix)")
         check(self.owner, "B.shape", b_shape, len(b_shape) in (1, 2), "1-D or 2-D")
         b_vector = len(b_shape) == 1
@@ -456,13 +458,13 @@ class MatmulCode(ABC):
         if self._partner is None:
             coef = np.hstack([self.alpha, self.beta]).astype(complex)
             partner = np.full(self.workers, -1, dtype=np.int64)
-            tol = 1e-12 * max(1.0, float(np.max(np.abs(coef), initial=0.0)))
-            conj = coef.conj()
+            scaled = coef / _column_scale(coef)  # ε-MatDot's columns are Δ^k small
+            conj = scaled.conj()
             for i in range(self.workers):
-                d = np.max(np.abs(conj - coef[i]), axis=1, initial=0.0)
+                d = np.max(np.abs(conj - scaled[i]), axis=1, initial=0.0)
                 j = int(np.argmin(d))
-                if d[j] <= tol:
-                    partner[i] = i if d[i] <= tol else j
+                if d[j] <= _ROW_TOL:
+                    partner[i] = i if d[i] <= _ROW_TOL else j
             self._partner = partner
         return self._partner
 
@@ -558,7 +560,7 @@ class MatmulCode(ABC):
         if lay is None:
             raise ValueError(
                 f"{self.owner}: decode needs a layout: call encode(A, B) first or pass "
-                "layout=code.layout_for(A.shape, B.shape)"
+                "layout=code.layout_for(A.shape, B.shape, real=<A and B both real>)"
             )
         ids = self._check_ids(results.keys())
         if lay.real and self.complex and not verify:
@@ -573,6 +575,20 @@ class MatmulCode(ABC):
             check(self.owner, f"result[{i}].shape", v.shape, v.shape == shape, f"{shape}")
         for i in read:
             values.append(np.asarray(results[i]).reshape(-1))
+        if lay.real and self.complex and not verify:
+            real_rows = self.real_rows
+            for i, v in zip(read, values, strict=True):
+                # a real point's product is real for real data: a complex one with a visible
+                # imaginary part means the data were complex (folding would be wrong)
+                if real_rows[i] and np.iscomplexobj(v):
+                    im, re = float(np.linalg.norm(v.imag)), float(np.linalg.norm(v.real))
+                    check(
+                        self.owner,
+                        f"result[{i}] (a real point)",
+                        f"complex (|Im|/|Re| = {im / max(re, 1e-300):.1e})",
+                        im <= IMAG_TOL * re,
+                        "real for real A and B (complex data: pass a layout with real=False)",
+                    )
         if cond > WARN_COND:
             warnings.warn(
                 f"{self.label}: decoding from workers {_short(ids)} uses a system with "
@@ -636,20 +652,28 @@ class MatmulCode(ABC):
         return pinv_weights(g)
 
 
+def _column_scale(coef: np.ndarray) -> np.ndarray:
+    """Each column's largest magnitude (1 for an all-zero column): rows are compared relative to
+    it, column by column (ε-MatDot's columns Δ^k·u^k differ only at the scale Δ^k)."""
+    scale = np.max(np.abs(coef), axis=0, initial=0.0)
+    return np.where(scale > 0, scale, 1.0)
+
+
 def _equal_rows(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, group)``: the first row of each group of equal rows of ``coef`` (to 1e-12 of
-    its largest entry) and, per row, the index of its group."""
-    tol = 1e-12 * max(1.0, float(np.max(np.abs(coef), initial=0.0)))
+    """``(first, group)``: the first row of each group of equal rows of ``coef`` (to
+    :data:`_ROW_TOL` of each column's scale) and, per row, the index of its group."""
+    scaled = coef / _column_scale(coef)
     first: list[int] = []
     group = np.empty(len(coef), dtype=np.int64)
-    for i, row in enumerate(coef):
-        for g, f in enumerate(first):
-            if np.max(np.abs(coef[f] - row), initial=0.0) <= tol:
+    for i, row in enumerate(scaled):
+        if first:
+            d = np.max(np.abs(scaled[first] - row), axis=1, initial=0.0)
+            g = int(np.argmin(d))
+            if d[g] <= _ROW_TOL:
                 group[i] = g
-                break
-        else:
-            group[i] = len(first)
-            first.append(i)
+                continue
+        group[i] = len(first)
+        first.append(i)
     return np.asarray(first, dtype=np.int64), group
 
 
@@ -838,8 +862,17 @@ def lincomb(
 
         if width_acc == 1:  # one real output (MatDot's real decode): straight into C
             flat = None
-            if dest is not None and in_place and dest[0].flags.c_contiguous:
-                flat = dest[0].reshape(-1)
+            d0 = dest[0] if dest is not None else None
+            if (  # written through BLAS: native float64, writeable, aligned, contiguous only
+                d0 is not None
+                and in_place
+                and d0.dtype == np.float64
+                and d0.dtype.isnative
+                and d0.flags.c_contiguous
+                and d0.flags.writeable
+                and d0.flags.aligned
+            ):
+                flat = d0.reshape(-1)
             vec = np.ascontiguousarray(blocks[:, :, 0])  # (inputs, 2): [Re c, −Im c]
             gemv = _dgemv() if _USE_CBLAS else None
 
@@ -905,15 +938,19 @@ def _spans(size: int, step: int) -> list[tuple[int, int]]:
 
 
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _pool() -> ThreadPoolExecutor:
     """Two threads kept for :func:`lincomb` (starting them per call cost ~3 ms, measured: 15 %
-    of a MatDot decode at n = 2048); a forked child makes its own."""
+    of a MatDot decode at n = 2048); a forked child makes its own.  Only :func:`lincomb`'s spans
+    run on it, and they never call :func:`lincomb`: a task that waited on the pool would
+    deadlock it."""
     global _POOL
-    if _POOL is None or _POOL[0] != os.getpid():
-        _POOL = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="codedcomp-lincomb"))
-    return _POOL[1]
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            _POOL = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="codedcomp-lincomb"))
+        return _POOL[1]
 
 
 @functools.cache
@@ -977,7 +1014,9 @@ def _dgemv() -> Any:
             a, x, y = rng.standard_normal((37, 2)), rng.standard_normal(2), rng.standard_normal(37)
             want = a @ x + 0.5 * y
             gemv(a, x, y, 0.5)
-            if np.allclose(y, want, rtol=1e-12, atol=1e-12):
+            fresh = np.full(37, np.nan)  # β = 0 must overwrite (np.empty output), not scale
+            gemv(a, x, fresh, 0.0)
+            if np.allclose(y, want, rtol=1e-12, atol=1e-12) and np.allclose(fresh, a @ x):
                 return gemv
     return None  # pragma: no cover - numpy wheels bundle scipy_openblas64_
 

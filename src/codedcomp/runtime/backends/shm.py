@@ -52,14 +52,14 @@ class SharedArrays:
         self.path = str(_root() / f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}")
         layout: dict[str, tuple[int, str, tuple[int, ...]]] = {}
         offset = 0
-        first: dict[int, str] = {}  # one array under several names is written once
+        first: dict[int, tuple[str, Any]] = {}  # one array under several names is written once
         items = []
         for k, v in arrays.items():
             name = str(k)
             if id(v) in first:
-                layout[name] = layout[first[id(v)]]
+                layout[name] = layout[first[id(v)][0]]
                 continue
-            first[id(v)] = name
+            first[id(v)] = (name, v)  # holds v: its id cannot be reused by a later value
             arr = np.ascontiguousarray(v)
             if arr.dtype.hasobject:
                 raise ValueError(f"job data {name!r}: object arrays cannot be shared")
