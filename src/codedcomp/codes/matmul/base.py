@@ -82,7 +82,8 @@ class Encoding(Sequence[tuple[np.ndarray, np.ndarray]]):
     operands are stored once (a polynomial code's ``B̃_i`` depends on ``z_i^x`` only: on P
     roots of unity it takes P/x values; the vector of an MDS code's matrix–vector product, one).
     :meth:`stored` gives the stored pair and whether to conjugate: what a runtime ships
-    (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).
+    (``conj(Ã) @ conj(B̃) = conj(Ã @ B̃)``, so a worker conjugates its product).  The stored
+    arrays are shared between workers: treat ``enc[i]`` as read-only.
     """
 
     def __init__(
@@ -174,6 +175,7 @@ class MatmulCode(ABC):
         self._cache: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
         self._real_cache: dict[tuple[int, ...], RealPlan] = {}
         self._partner: np.ndarray | None = None
+        self._groups: dict[tuple[int, bool, bool], tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ description
 
@@ -416,7 +418,10 @@ class MatmulCode(ABC):
                     continue
                 # workers with equal coefficients share one stored operand (polynomial x × y
                 # on P roots of unity: B̃ takes P/x values; a vector B of MDS codes: one)
-                first, group = _equal_rows(coef[rows])
+                key = (side, to_real, lay.real)
+                if key not in self._groups:
+                    self._groups[key] = _equal_rows(coef[rows])
+                first, group = self._groups[key]
                 c = coef[rows[first]].real if to_real else coef[rows[first]]
                 slots[side, rows] = len(stored[side]) + group
                 out = lincomb(c, inputs, stats=False)[0]
