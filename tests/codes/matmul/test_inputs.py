@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codedcomp.codes.matmul import (
     MATMUL_SCHEMES,
     ApproxMatDotCode,
     MatDotCode,
+    MDSCode,
     OptimizedCode,
     PolynomialCode,
     ReplicationCode,
     matmul_scheme,
 )
+from codedcomp.errors import NotDecodableError
 
 A = np.ones((4, 6))
 B = np.ones((6, 4))
@@ -141,3 +147,49 @@ def test_bad_specs_list_what_is_valid():
         "rep",
         "uncoded",
     }
+
+
+_BAD = ("str", "none", "object", "nan", "complex64", "int", "bool", "shape", "flat", "list")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["polynomial", "matdot", "mds", "approx-matdot"]),
+    bad=st.sampled_from(_BAD),
+    complex_data=st.booleans(),
+    verify=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_any_bad_result_decodes_or_fails_in_one_line(kind, bad, complex_data, verify, seed):
+    rng = np.random.default_rng(seed)
+    code = {
+        "polynomial": PolynomialCode(x=2, y=2, workers=6),
+        "matdot": MatDotCode(m=2, workers=5),
+        "mds": MDSCode(k=3, workers=5),
+        "approx-matdot": ApproxMatDotCode(m=2, workers=4),
+    }[kind]
+    a = rng.standard_normal((4, 6)) + (1j * rng.standard_normal((4, 6)) if complex_data else 0)
+    b = rng.standard_normal(6) if kind == "mds" else rng.standard_normal((6, 4))
+    enc = code.encode(a, b)
+    ids = [int(i) for i in rng.choice(code.workers, code.threshold, replace=False)]
+    res: dict[int, object] = {i: enc[i][0] @ enc[i][1] for i in ids}
+    i = ids[int(rng.integers(len(ids)))]
+    v = np.asarray(res[i])
+    res[i] = {
+        "str": "abc",
+        "none": None,
+        "object": v.astype(object),
+        "nan": np.full_like(v, np.nan),
+        "complex64": v.astype(np.complex64),
+        "int": np.ones(v.shape, dtype=int),
+        "bool": np.ones(v.shape, dtype=bool),
+        "shape": np.ones((3, 3)),
+        "flat": v.ravel(),
+        "list": v.tolist(),
+    }[bad]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            code.decode(res, verify=verify)
+        except (ValueError, NotDecodableError) as e:  # nothing else: no traceback
+            assert "\n" not in str(e)

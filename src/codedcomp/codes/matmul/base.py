@@ -578,6 +578,8 @@ class MatmulCode(ABC):
         for i in ids:
             v = np.asarray(results[i])
             check(self.owner, f"result[{i}].shape", v.shape, v.shape == shape, f"{shape}")
+            ok = v.dtype.kind in "biufc"
+            check(self.owner, f"result[{i}].dtype", str(v.dtype), ok, "numeric (float or complex)")
         for i in read:
             values.append(np.asarray(results[i]).reshape(-1))
         if lay.real and self.complex and not verify:
