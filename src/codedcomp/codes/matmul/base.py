@@ -846,11 +846,7 @@ def lincomb(
                     if np.iscomplexobj(seg):
                         if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
                             seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare: a copy
-                        pairs_in = seg.view(np.float64).reshape(-1, 2)
-                        if width_acc == 1:  # one real output: a matrix-vector product
-                            np.matmul(pairs_in, blocks[a, :, 0], out=tmp[:, 0])
-                        else:
-                            np.matmul(pairs_in, blocks[a], out=tmp)
+                        np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
                     else:
                         np.multiply(seg[:, None], blocks[a, 0], out=tmp)
                     if a:
