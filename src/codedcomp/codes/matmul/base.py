@@ -218,7 +218,8 @@ class MatmulCode(ABC):
 
     @property
     def value_dtype(self) -> np.dtype[Any]:
-        """dtype of the encoded operands and products for real float64 inputs."""
+        """dtype of the encoded operands and products for real float64 inputs (a complex code's
+        real points ±1 excepted: float64, :attr:`real_rows`)."""
         return np.dtype(np.complex128 if self.complex else np.float64)
 
     @property
