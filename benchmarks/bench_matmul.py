@@ -42,7 +42,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -55,6 +54,7 @@ from codedcomp.codes.matmul import (
     PolynomialCode,
     float64_floor,
 )
+from codedcomp.codes.matmul.base import _pool
 from codedcomp.errors import IllConditionedWarning
 
 SEED = 2021
@@ -199,14 +199,11 @@ def _timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
-_POOL = ThreadPoolExecutor(2)
-
-
 def _two_threads(arr: np.ndarray, fn: Callable[[np.ndarray], Any]) -> None:
     """``fn`` on the two halves of ``arr`` at once: the memory floor with encode/decode's two
     threads (one numpy thread moves ~half the bytes per second two do, measured)."""
     half = arr.size // 2
-    list(_POOL.map(fn, (arr[:half], arr[half:])))
+    list(_pool().map(fn, (arr[:half], arr[half:])))  # the two threads lincomb runs on
 
 
 def _evict(nbytes: int = 1 << 30) -> None:

@@ -569,21 +569,21 @@ class MatmulCode(ABC):
                 "layout=code.layout_for(A.shape, B.shape, real=<A and B both real>)"
             )
         ids = self._check_ids(results.keys())
-        if lay.real and self.complex and not verify:
+        planned = lay.real and self.complex and not verify  # one product per conjugate pair
+        if planned:
             plan = self.real_plan(ids)
             read, W, cond, folded = plan.read, plan.weights, plan.cond, plan.folded
         else:
             (W, cond), read, folded = self.weights(ids), ids, False
         shape = lay.product_shape
-        values = []
+        arrays = {}
         for i in ids:
-            v = np.asarray(results[i])
+            v = arrays[i] = np.asarray(results[i])
             check(self.owner, f"result[{i}].shape", v.shape, v.shape == shape, f"{shape}")
             ok = v.dtype.kind in "biufc"
             check(self.owner, f"result[{i}].dtype", str(v.dtype), ok, "numeric (float or complex)")
-        for i in read:
-            values.append(np.asarray(results[i]).reshape(-1))
-        if lay.real and self.complex and not verify:
+        values = [arrays[i].reshape(-1) for i in read]
+        if planned:
             real_rows = self.real_rows
             for i, v in zip(read, values, strict=True):
                 # a real point's product is real for real data: a complex one with a visible
