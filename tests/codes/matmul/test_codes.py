@@ -182,13 +182,70 @@ def test_complex_data_under_a_real_layout_is_refused_not_folded():
 def test_one_result_short_is_not_decodable_and_says_what_it_needs():
     rng = np.random.default_rng(0)
     A, B = rng.standard_normal((6, 8)), rng.standard_normal((8, 4))
-    code = MatDotCode(m=3, workers=7)
+    code = MatDotCode(m=3, workers=7, points="chebyshev")  # real points: partners are no help
     res = products(code, A, B, [0, 2, 3, 6])
-    assert not code.decodable(res)
+    assert not code.decodable(res) and not code.decodable(res, real=True)
     with pytest.raises(NotDecodableError, match=r"4 result\(s\) in hand.*5 needed"):
         code.decode(res)
     res |= products(code, A, B, [5])
     assert code.decodable(res) and code.decode_point([0, 2, 3, 6, 5, 1]) == 5
+    # roots: two workers of one conjugate pair and the real point determine 3 points, not 5
+    roots = MatDotCode(m=3, workers=7)
+    partner = roots.conjugates()
+    pair = next(i for i in range(7) if partner[i] > i)
+    real_pt = int(np.flatnonzero(roots.real_rows)[0])
+    short = products(roots, A, B, [pair, int(partner[pair]), real_pt])
+    assert roots.real_closure(short) == tuple(sorted({pair, int(partner[pair]), real_pt}))
+    assert not roots.decodable(short, real=True)
+    with pytest.raises(NotDecodableError, match=r"3 result\(s\) in hand.*5 needed.*3 counted"):
+        roots.decode(short)
+
+
+@FAST
+@given(
+    kind=st.sampled_from(["matdot", "polynomial", "mds"]),
+    size=st.integers(2, 5),
+    extra=st.integers(0, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_real_data_decodes_once_the_conjugate_closure_reaches_the_threshold(
+    kind, size, extra, seed
+):
+    # real A, B and roots of unity: worker j at z̄_i returns conj(R_i), so i's result counts
+    # for j too.  The decoder stops at the first prefix of an arrival order whose closure has
+    # `threshold` points, and decodes exactly from it (integer data: exact up to rounding)
+    rng = np.random.default_rng(seed)
+    if kind == "matdot":
+        code = MatDotCode(m=size, workers=2 * size - 1 + extra)
+    elif kind == "polynomial":
+        code = PolynomialCode(x=size, y=2, workers=2 * size + extra)
+    else:
+        code = MDSCode(k=size + 1, workers=size + 1 + extra)
+    n = 4 * size
+    A = rng.integers(-9, 10, (n, n)).astype(float)
+    B = rng.integers(-9, 10, (n, 1 if kind == "mds" else n)).astype(float)
+    if kind == "mds":
+        B = B[:, 0]
+    order = [int(i) for i in rng.permutation(code.workers)]
+    k = code.decode_point(order, real=True)
+    assert k is not None and k <= code.threshold == code.decode_point(order)
+    ids = order[:k]
+    closure = code.real_closure(ids)
+    assert len(closure) >= code.threshold and code.decodable(ids, real=True)
+    assert len(code.real_closure(order[: k - 1])) < code.threshold  # the first such prefix
+    assert set(ids) <= set(closure) and all(code.conjugates()[i] in closure for i in ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        got = code.decode(products(code, A, B, ids))
+    np.testing.assert_allclose(got, A @ B, rtol=0, atol=1e-9 * max(1.0, np.abs(A @ B).max()))
+    if k < code.threshold:  # the full complex decode (verify=True) needs the threshold itself
+        with pytest.raises(NotDecodableError, match="verify=True"):
+            code.decode(products(code, A, B, ids), verify=True)
+        # complex data: no symmetry, so the threshold again
+        res = products(code, A + 1j * rng.standard_normal(A.shape), B, ids)
+        assert code.layout is not None and not code.layout.real
+        with pytest.raises(NotDecodableError, match=f"{code.threshold} needed"):
+            code.decode(res)
 
 
 def test_matdot_decodes_with_one_coefficient_not_a_full_interpolation():

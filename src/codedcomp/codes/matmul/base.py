@@ -286,26 +286,58 @@ class MatmulCode(ABC):
             out.append(int(w))
         return tuple(sorted(set(out)))
 
-    def decodable(self, workers: Iterable[int]) -> bool:
-        """Whether results from these worker ids suffice (no values needed)."""
-        return len(self._check_ids(workers)) >= self.threshold
+    def decodable(self, workers: Iterable[int], *, real: bool = False) -> bool:
+        """Whether results from these worker ids suffice (no values needed).
 
-    def decode_point(self, order: Sequence[int]) -> int | None:
-        """Smallest ``n`` such that the workers ``order[:n]`` decode; ``None`` if none does."""
+        ``real=True``: ``A`` and ``B`` are real, so an :attr:`exact` code with complex points
+        counts every received worker's conjugate partner as received too (its product is the
+        conjugate: :meth:`real_closure`) — MatDot m = 4 on 9 roots of unity can decode from 4
+        results instead of 7.  Approximate codes and real points: no difference.
+        """
+        ids = self._check_ids(workers)
+        return self._decodable(self.real_closure(ids) if real else ids)
+
+    def _decodable(self, ids: tuple[int, ...]) -> bool:
+        """Whether the products of these (sorted, distinct) workers decode."""
+        return len(ids) >= self.threshold
+
+    def real_closure(self, ids: Iterable[int]) -> tuple[int, ...]:
+        """These workers and, for an :attr:`exact` code with complex points, their conjugate
+        partners (:meth:`conjugates`): what their products determine when ``A`` and ``B`` are
+        real (worker ``j`` at ``z̄_i`` computes ``conj(R_i)``).  Otherwise the ids themselves."""
+        key = self._check_ids(ids)
+        if not (self.exact and self.complex):
+            return key
+        partner = self.conjugates()
+        return tuple(sorted(set(key) | {int(partner[i]) for i in key if partner[i] >= 0}))
+
+    def decode_point(self, order: Sequence[int], *, real: bool = False) -> int | None:
+        """Smallest ``n`` such that the workers ``order[:n]`` decode; ``None`` if none does
+        (``real``: as :meth:`decodable`)."""
         order = list(order)
-        if len(set(order)) >= self.threshold and self.recovery_threshold == self.threshold:
+        partner = self.conjugates() if real and self.exact and self.complex else None
+        if self.recovery_threshold == self.threshold:  # any `threshold` distinct workers decode
             seen: set[int] = set()
             for n, w in enumerate(order, 1):
                 seen.add(int(w))
+                if partner is not None and partner[int(w)] >= 0:
+                    seen.add(int(partner[int(w)]))
                 if len(seen) >= self.threshold:
                     return n
+            return None
         for n in range(1, len(order) + 1):
-            if self.decodable(order[:n]):
+            if self.decodable(order[:n], real=real):
                 return n
         return None
 
-    def _missing(self, ids: tuple[int, ...]) -> str:
-        return f"{self.threshold} needed (any {self.threshold} of {self.workers} workers)"
+    def _missing(self, ids: tuple[int, ...], real: bool = False) -> str:
+        base = f"{self.threshold} needed (any {self.threshold} of {self.workers} workers)"
+        if real and self.exact and self.complex:
+            have = len(self.real_closure(ids))
+            return (
+                f"{base}, counting each worker's conjugate partner for real A and B: {have} counted"
+            )
+        return base
 
     # ------------------------------------------------------------------ inputs
 
@@ -447,10 +479,11 @@ class MatmulCode(ABC):
             hit = self._cache[key] = self._weights(key)
         return hit
 
-    def _require(self, key: tuple[int, ...]) -> None:
-        if not self.decodable(key):
+    def _require(self, key: tuple[int, ...], real: bool = False) -> None:
+        if not self.decodable(key, real=real):
             raise NotDecodableError(
-                f"{self.label}: {len(key)} result(s) in hand, cannot decode: {self._missing(key)}"
+                f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
+                f"{self._missing(key, real)}"
             )
 
     def conjugates(self) -> np.ndarray:
@@ -495,7 +528,7 @@ class MatmulCode(ABC):
         hit = self._real_cache.get(key)
         if hit is not None:
             return hit
-        self._require(key)
+        self._require(key, real=True)  # an exact code: partners count (approximate: no effect)
         partner = self.conjugates()
         classes: dict[int, list[int]] = {}
         for i in key:
@@ -570,6 +603,11 @@ class MatmulCode(ABC):
             )
         ids = self._check_ids(results.keys())
         planned = lay.real and self.complex and not verify  # one product per conjugate pair
+        if verify and lay.real and not self.decodable(ids) and self.decodable(ids, real=True):
+            raise NotDecodableError(
+                f"{self.label}: verify=True decodes from the {len(ids)} result(s) in hand alone "
+                f"(no product stands for its partner's): {self._missing(ids)}"
+            )
         if planned:
             plan = self.real_plan(ids)
             read, W, cond, folded = plan.read, plan.weights, plan.cond, plan.folded

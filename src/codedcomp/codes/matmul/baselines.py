@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
 from .base import MatmulCode
@@ -46,11 +44,10 @@ class ReplicationCode(MatmulCode):
     def recovery_threshold(self) -> int:
         return (self.x * self.y - 1) * self.r + 1
 
-    def decodable(self, workers: Iterable[int]) -> bool:
-        ids = self._check_ids(workers)
+    def _decodable(self, ids: tuple[int, ...]) -> bool:
         return len(set(self.block_of[list(ids)].tolist())) == self.x * self.y
 
-    def _missing(self, ids: tuple[int, ...]) -> str:
+    def _missing(self, ids: tuple[int, ...], real: bool = False) -> str:
         have = set(self.block_of[list(ids)].tolist())
         miss = [t for t in range(self.x * self.y) if t not in have]
         shown = ", ".join(f"({t // self.y},{t % self.y})" for t in miss[:8])

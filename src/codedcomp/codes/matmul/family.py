@@ -70,6 +70,13 @@ class MatmulPlan:
         self.cost = rel * self.m
 
     @property
+    def real(self) -> bool:
+        """Whether the job's ``A`` and ``B`` are real (known once its input is encoded; before
+        that, as the workload says): then an exact complex-point code decodes as soon as the
+        results and their conjugate partners suffice (:meth:`MatmulCode.decodable`)."""
+        return bool(self.layout.real) if self.layout is not None else not self.complex_input
+
+    @property
     def n_workers(self) -> int:
         return self.code.workers
 
@@ -149,8 +156,9 @@ class MatmulDecoder:
             return
         self.values[task] = value
         self.ids.append(task)
-        if not self._ready and len(self.ids) >= self.code.threshold:
-            self._ready = self.code.decodable(self.ids)
+        real = self.plan.real
+        if not self._ready and len(self.ids) * (2 if real else 1) >= self.code.threshold:
+            self._ready = self.code.decodable(self.ids, real=real)
 
     @property
     def ready(self) -> bool:
@@ -160,7 +168,8 @@ class MatmulDecoder:
         return None
 
     def _missing(self) -> str:
-        return f"{self.code._missing(tuple(sorted(self.ids)))} ({len(self.ids)} in hand)"
+        missing = self.code._missing(tuple(sorted(self.ids)), self.plan.real)
+        return f"{missing} ({len(self.ids)} in hand)"
 
     def result(self) -> Any:
         if not self._ready:
@@ -230,7 +239,7 @@ class MatmulScheme:
         return MatmulDecoder(plan)
 
     def decode_point(self, plan: MatmulPlan, order: np.ndarray) -> int | None:
-        return plan.code.decode_point([int(t) for t in order])
+        return plan.code.decode_point([int(t) for t in order], real=plan.real)
 
     def policy(self, ctx: JobContext, rng: np.random.Generator) -> Policy:
         return StaticPolicy(self, self.plan(ctx.m, ctx.workers, rng))
@@ -243,7 +252,8 @@ class MatmulScheme:
         rngs: Sequence[np.random.Generator],
         work: list[Work | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Per trial: the arrival that completes a decodable set (the K-th for MDS-like codes)."""
+        """Per trial: the arrival that completes a decodable set (the K-th for MDS-like codes;
+        real operands: counting conjugate partners, :meth:`MatmulCode.decodable`)."""
         trials, workers = x.shape
         plan = self.plan(m, workers)
         code = plan.code
@@ -252,7 +262,7 @@ class MatmulScheme:
         latency = np.full(trials, math.inf)
         received = np.zeros(trials, dtype=np.int64)
         for t in range(trials):
-            n = code.decode_point(order[t].tolist())
+            n = code.decode_point(order[t].tolist(), real=plan.real)
             if n is not None:
                 latency[t], received[t] = finish[t, order[t, n - 1]], n
         if work is not None:
