@@ -379,3 +379,40 @@ def test_a_real_run_with_large_products_decodes_exactly_and_removes_every_file(
     while _result_files() != before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _result_files() == before
+
+
+def test_a_fixed_input_decides_real_or_complex_for_the_run_its_prediction_and_replay(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(12)
+    A, B = rng.standard_normal((24, 24)), rng.standard_normal((24, 24))
+    scheme = resolve("matdot:m=3", "matmul")
+    kw = dict(scheme=[scheme], backend="thread", workers=7, delay="exp:rate=40", tau=0.004)
+    kw |= dict(trials=3, seed=4, timeout=30)
+    cases = (("complex128", (A, B), False), ("float64", (A + 1j * B, B), True))
+    for dtype, x, complex_x in cases:  # the operands given, not the workload's dtype, decide
+        wl = make_workload(f"matmul:n=24,dtype={dtype}", m=7, seed=0)
+        rep = codedcomp.run(wl, x, **kw)  # type: ignore[arg-type]
+        r = rep.results[0]
+        assert r.failures == 0 and np.all(r.relative_errors <= 1e-10)
+        assert np.all(r.received == r.predicted_received), (dtype, r.received)
+        assert rep.config["complex_operands"] is complex_x
+        if complex_x:
+            assert np.all(r.received == 5)
+        path = tmp_path / f"{dtype}.json"
+        rep.write_traces(str(path))
+        for tr, again in zip(load_traces(path)["trials"], replay(load_traces(path)), strict=True):
+            assert again["received"] == tr["predicted"]["received"]
+    # the same scheme object, simulated after the complex run: no workload, real operands
+    sim = codedcomp.simulate(
+        [scheme], m=7, workers=7, tau=0.004, delay="exp:rate=40", trials=200, seed=1
+    )
+    assert sim.results[0].received.mean() < 5
+
+
+def test_decode_point_refuses_a_bad_worker_id_in_one_line() -> None:
+    code = resolve("matdot:m=3", "matmul").code(7)  # type: ignore[attr-defined]
+    for real in (False, True):
+        for bad in ([0, 99], [0, 1, 2, 3, -1]):
+            with pytest.raises(ValueError, match=r"worker=-?\d+ must be an integer in \[0, "):
+                code.decode_point(bad, real=real)

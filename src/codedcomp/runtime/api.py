@@ -333,7 +333,7 @@ def prepare(
         s.validate(m, int(workers))
         check_workload = getattr(s, "check_workload", None)
         if check_workload is not None:  # e.g. a learned code trained through this very F
-            check_workload(workload)
+            check_workload(workload, x if fixed else None)  # matmul: are A and B complex?
     be.check(workload)
     root = root_sequence(seed)
     config = {
@@ -354,6 +354,8 @@ def prepare(
         "task_timeout": task_timeout,
         "fail": [repr(f) for f in faults],
     }
+    if workload.family == "matmul":  # what the prediction assumed (replay reads it back)
+        config["complex_operands"] = any(getattr(s, "complex_input", False) for s in schemes)
     return Prepared(
         workload,
         fixed,

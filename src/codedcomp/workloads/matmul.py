@@ -4,7 +4,9 @@ Unlike the sums of this package, a matmul job gives every worker its **own opera
 master encodes ``(A, B)`` with the scheme's code (:meth:`~codedcomp.codes.matmul.family.
 MatmulPlan.prepare_input`), each worker's pair ``(Ã_i, B̃_i)`` is shipped once per job as job
 data (shared memory on ``local``, the object store on Ray), and a worker's one task computes
-``Ã_i @ B̃_i`` (:meth:`MatmulWorkload.compute`).  The master decodes at the code's threshold.
+``Ã_i @ B̃_i`` (:meth:`MatmulWorkload.compute`).  The master decodes as soon as the products in
+hand decode (the code's threshold; for real data with complex points each result also counts
+for its conjugate partner).
 
 ``matmul[:n=512,cols=,dtype=float64]``: ``A`` is ``n × n`` and ``B`` is ``n × cols`` (default
 ``cols = n``; ``cols=1`` is a matrix–vector product, as ``mds:k=`` codes compute), entries

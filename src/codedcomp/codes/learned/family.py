@@ -241,7 +241,7 @@ class InferenceScheme:
         need = self._k(m) + self.extra
         check(self.spec, "workers", workers, workers >= need, f">= {need} (k + {self.extra})")
 
-    def check_workload(self, workload: Any) -> None:
+    def check_workload(self, workload: Any, x: Any = None) -> None:
         """The learned code was trained through this workload's very F (checksums agree)."""
         if self.kind != "learned":
             return

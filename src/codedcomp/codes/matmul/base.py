@@ -315,6 +315,7 @@ class MatmulCode(ABC):
         """Smallest ``n`` such that the workers ``order[:n]`` decode; ``None`` if none does
         (``real``: as :meth:`decodable`)."""
         order = list(order)
+        self._check_ids(order)  # one line for a bad id, before any work
         partner = self.conjugates() if real and self.exact and self.complex else None
         if self.recovery_threshold == self.threshold:  # any `threshold` distinct workers decode
             seen: set[int] = set()
@@ -330,14 +331,14 @@ class MatmulCode(ABC):
                 return n
         return None
 
-    def _missing(self, ids: tuple[int, ...], real: bool = False) -> str:
-        base = f"{self.threshold} needed (any {self.threshold} of {self.workers} workers)"
+    def _missing(self, ids: tuple[int, ...], *, real: bool = False) -> str:
         if real and self.exact and self.complex:
             have = len(self.real_closure(ids))
             return (
-                f"{base}, counting each worker's conjugate partner for real A and B: {have} counted"
+                f"{self.threshold} points needed; for real A and B these results and their "
+                f"conjugate partners give {have}"
             )
-        return base
+        return f"{self.threshold} needed (any {self.threshold} of {self.workers} workers)"
 
     # ------------------------------------------------------------------ inputs
 
@@ -483,7 +484,7 @@ class MatmulCode(ABC):
         if not self.decodable(key, real=real):
             raise NotDecodableError(
                 f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
-                f"{self._missing(key, real)}"
+                f"{self._missing(key, real=real)}"
             )
 
     def conjugates(self) -> np.ndarray:

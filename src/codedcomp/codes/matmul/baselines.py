@@ -47,7 +47,7 @@ class ReplicationCode(MatmulCode):
     def _decodable(self, ids: tuple[int, ...]) -> bool:
         return len(set(self.block_of[list(ids)].tolist())) == self.x * self.y
 
-    def _missing(self, ids: tuple[int, ...], real: bool = False) -> str:
+    def _missing(self, ids: tuple[int, ...], *, real: bool = False) -> str:
         have = set(self.block_of[list(ids)].tolist())
         miss = [t for t in range(self.x * self.y) if t not in have]
         shown = ", ".join(f"({t // self.y},{t % self.y})" for t in miss[:8])

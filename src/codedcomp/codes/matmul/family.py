@@ -21,7 +21,8 @@ policy for the simulator and the runtime):
   It accepts complex products for roots-of-unity points or complex inputs (no silent cast),
   and decodes from every product fed by then (ε-MatDot gains from more than m results).
 * :class:`MatmulScheme` — a code as a scheme of the core: static plan, ``policy``, exact
-  ``decode_point`` and a vectorised shortcut (the K-th arrival for threshold codes).
+  ``decode_point`` and a vectorised shortcut (the K-th arrival for threshold codes; with real
+  operands, the first arrival whose results and their conjugate partners reach K).
 * :func:`matmul_family_scheme` — specs in a matrix-multiplication context: the codes of
   ``MATMUL_SCHEMES``; ``uncoded`` and ``rep:r=`` as splits of ``A @ B`` over the workers (``x·y``
   chosen as square as the worker count allows when not given); ``hedge:`` and ``speculate:`` over
@@ -168,7 +169,7 @@ class MatmulDecoder:
         return None
 
     def _missing(self) -> str:
-        missing = self.code._missing(tuple(sorted(self.ids)), self.plan.real)
+        missing = self.code._missing(tuple(sorted(self.ids)), real=self.plan.real)
         return f"{missing} ({len(self.ids)} in hand)"
 
     def result(self) -> Any:
@@ -227,10 +228,16 @@ class MatmulScheme:
             code.label, "workers", workers, code.workers == workers, f"{code.workers} (the code's)"
         )
 
-    def check_workload(self, workload: Any) -> None:
-        """Called by ``run`` before any work: note whether the job's operands are complex (then
-        the m units are one complex product, and complex points cost no more than real ones)."""
-        self.complex_input = getattr(workload, "dtype", "") == "complex128"
+    def check_workload(self, workload: Any, x: Any = None) -> None:
+        """Called by ``run`` before any work: note whether the job's operands are complex — the
+        fixed ``x = (A, B)`` when one is given, else the workload's dtype (then the m units are
+        one complex product, complex points cost no more than real ones, and no result stands
+        for its conjugate partner's).  ``simulate`` assumes real operands (``x=None`` and no
+        workload)."""
+        if x is not None and isinstance(x, (tuple, list)) and len(x) == 2:
+            self.complex_input = bool(np.iscomplexobj(x[0]) or np.iscomplexobj(x[1]))
+        else:
+            self.complex_input = getattr(workload, "dtype", "") == "complex128"
 
     def plan(self, m: int, workers: int, rng: np.random.Generator | None = None) -> MatmulPlan:
         return MatmulPlan(self.code(workers), m, self.complex_input)
