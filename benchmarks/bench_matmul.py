@@ -191,6 +191,60 @@ def _bench_exact(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _bench_half(quick: bool) -> list[dict[str, Any]]:
+    """``points=half`` with real data: any ⌈K/2⌉ results decode; where does it break?"""
+    n_sets = 20 if quick else 100
+    rows = []
+    for name, ks in (("matdot", [3, 5, 7, 9, 11, 15]), ("polynomial", [4, 9, 16])):
+        make = _exact_family(name, ks)
+        errs: list[float] = []
+        base: list[float] = []
+        cells = []
+        for k in ks:
+            rng = np.random.default_rng(SEED + k)
+            A = rng.standard_normal((2 * k, 48))
+            B = rng.standard_normal((48, 2 * k))
+            half, roots = make(k, "half"), make(k, "roots")
+            need = -(-half.threshold // 2)
+            e = _errors(half, A, B, _subsets(rng, half.workers, need, n_sets))
+            runs = [np.arange(s, s + need) % half.workers for s in range(half.workers)]
+            e_run = _errors(half, A, B, runs)
+            e_nat = _errors(make_natural(name, k), A, B, runs)
+            errs += e.tolist()
+            base += _errors(roots, A, B, _subsets(rng, roots.workers, k, n_sets)).tolist()
+            cells.append(
+                f"K = {k} from {need} of {half.workers}: random median {np.median(e):.1e}, "
+                f"worst {e.max():.1e}; consecutive ids worst {e_run.max():.1e} (natural order: "
+                f"{e_nat.max():.1e})"
+            )
+        rows.append(
+            {
+                "name": f"matmul: error {name} (points=half), real data, ⌈K/2⌉ results",
+                "target": "INFO",
+                "target_s": None,
+                "unit": ERR,
+                "samples": errs,
+                "baseline_name": "roots from K results (the default points)",
+                "baseline_samples": base,
+                "notes": (
+                    "Workers in the upper half plane, each result also the product at its "
+                    "mirror point: any ⌈K/2⌉ results decode real A, B. P = K + 4, A (2K × 48), "
+                    f"B (48 × 2K) Gaussian, {n_sets} random sets per K and every run of "
+                    "consecutive worker ids: " + "; ".join(cells) + "."
+                ),
+            }
+        )
+    return rows
+
+
+def make_natural(name: str, k: int) -> MatmulCode:
+    """The ``points=half`` code of :func:`_bench_half` with the natural worker order."""
+    if name == "polynomial":
+        x = round(k**0.5)
+        return PolynomialCode(x=x, y=k // x, workers=k + 4, points="half", order="natural")
+    return MatDotCode(m=(k + 1) // 2, workers=k + 4, points="half", order="natural")
+
+
 def _bench_eps(quick: bool) -> list[dict[str, Any]]:
     n_sets = 20 if quick else 100
     rows = []
@@ -488,6 +542,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     for label, fn in (
         ("exact-code errors", _bench_exact),
         ("eps-MatDot errors", _bench_eps),
+        ("half-plane points", _bench_half),
         ("encode/decode speed", _bench_speed),
         ("real run", _bench_real),
     ):

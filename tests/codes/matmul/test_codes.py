@@ -17,6 +17,7 @@ from codedcomp.codes.matmul import (
     ReplicationCode,
     UncodedCode,
     bit_reversal,
+    matmul_scheme,
 )
 from codedcomp.errors import IllConditionedWarning, NotDecodableError
 
@@ -395,3 +396,70 @@ def test_no_warning_on_well_conditioned_decodes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert rel_err(code, A, B, rng.choice(20, 16, replace=False)) < 1e-13
+
+
+@FAST
+@given(
+    kind=st.sampled_from(["matdot", "polynomial", "mds"]),
+    size=st.integers(1, 4),
+    extra=st.integers(0, 4),
+    order=st.sampled_from(["bitrev", "natural"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_half_points_decode_real_data_from_any_half_of_the_threshold(
+    kind, size, extra, order, seed
+):
+    # points="half": the workers sit in the upper half plane, none conjugate to another; for
+    # real A, B each result also gives the product at the mirror point z̄ (a virtual worker
+    # P + i), so ANY ⌈K/2⌉ results decode exactly, while complex data still need K
+    rng = np.random.default_rng(seed)
+    if kind == "matdot":
+        code = MatDotCode(m=size + 1, workers=2 * size + 1 + extra, points="half", order=order)
+    elif kind == "polynomial":
+        code = PolynomialCode(x=size, y=2, workers=2 * size + extra, points="half", order=order)
+    else:
+        code = MDSCode(k=size + 1, workers=size + 1 + extra, points="half", order=order)
+    assert code.mirror and not code.real_rows.any()
+    assert list(code.conjugates()) == [code.workers + i for i in range(code.workers)]
+    half = -(-code.threshold // 2)
+    n = 4 * code.threshold
+    A = rng.integers(-9, 10, (n, n)).astype(float)
+    B = rng.integers(-9, 10, (n, 1 if kind == "mds" else n)).astype(float)
+    if kind == "mds":
+        B = B[:, 0]
+    enc = code.encode(A, B)
+    assert not any(enc.stored(i)[2] for i in range(code.workers))  # no conjugate workers
+    ids = [int(i) for i in rng.choice(code.workers, half, replace=False)]
+    assert code.decodable(ids, real=True) and not code.decodable(ids[:-1], real=True)
+    assert code.decode_point(ids + [i for i in range(code.workers) if i not in ids], real=True)
+    assert code.decode_point(list(range(code.workers)), real=True) == half
+    closure = code.real_closure(ids)
+    assert sorted(closure) == sorted(ids + [code.workers + i for i in ids])
+    res = {i: enc[i][0] @ enc[i][1] for i in ids}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        got = code.decode(res)
+    scale = max(1.0, float(np.abs(A @ B).max()))
+    np.testing.assert_allclose(got, A @ B, rtol=0, atol=1e-9 * scale)
+    assert got.dtype == np.float64
+    if half < code.threshold:  # complex data: the threshold itself
+        Z = A + 1j * rng.integers(-9, 10, A.shape)
+        zres = products(code, Z, B, ids)
+        with pytest.raises(NotDecodableError, match=f"{code.threshold} needed"):
+            code.decode(zres)
+    every = products(code, A + 1j * A, B, range(code.threshold))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        zgot = code.decode(every)
+    ref = (A + 1j * A) @ B
+    assert np.linalg.norm(zgot - ref) <= 1e-6 * np.linalg.norm(ref)
+
+
+def test_half_points_cost_what_roots_cost_and_run_for_real() -> None:
+    half = MatDotCode(m=4, workers=9, points="half")
+    roots = MatDotCode(m=4, workers=9)
+    assert half.relative_cost == roots.relative_cost  # complex products
+    assert np.all(half.worker_costs == half.relative_cost)  # no real point (roots has 1)
+    assert matmul_scheme("matdot:m=4,points=half", workers=9).mirror
+    with pytest.raises(ValueError, match="points='upper' must be one of roots, chebyshev"):
+        matmul_scheme("matdot:m=4,points=upper", workers=9)

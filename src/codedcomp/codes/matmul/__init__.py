@@ -14,7 +14,8 @@ spec                                   code
 
 Every spec also takes ``workers=P`` (default: the threshold, i.e. no redundancy — ``k + 1``
 for ``optimized``); :func:`matmul_scheme` takes ``workers=`` too.  ``points`` is ``roots``
-(default, complex), ``chebyshev`` or ``equispaced``; ``order`` is ``bitrev`` (default) or
+(default, complex), ``chebyshev``, ``equispaced`` or ``half`` (complex, upper half plane:
+real data decode from half the results, :mod:`.points`); ``order`` is ``bitrev`` (default) or
 ``natural``.  ``approx-matdot`` also takes ``delta=``; ``optimized`` takes ``iterations=``,
 ``restarts=`` and ``seed=``.  Codes are pure math (no clocks, no I/O): see :mod:`.base` for the
 interface every code shares.
@@ -33,7 +34,7 @@ from .points import FAMILIES, bit_reversal
 from .polynomial import MDSCode, PolynomialCode
 
 _WORKERS = Param("workers", int, default=None, low=1, help="number of workers P")
-_POINTS = Param("points", str, default="roots", help="roots | chebyshev | equispaced")
+_POINTS = Param("points", str, default="roots", help="roots | chebyshev | equispaced | half")
 _ORDER = Param("order", str, default="bitrev", help="bitrev | natural")
 
 
@@ -121,9 +122,7 @@ def matmul_scheme(spec: str | MatmulCode, *, workers: int | None = None) -> Matm
         kwargs["workers"] = workers
     for key in ("points", "order"):
         if key in kwargs:
-            kind = (
-                ("roots", "chebyshev", "equispaced") if key == "points" else ("bitrev", "natural")
-            )
+            kind = FAMILIES if key == "points" else ("bitrev", "natural")
             if kwargs[key] not in kind:
                 raise ValueError(
                     f"matmul scheme {entry.name!r}: {key}={kwargs[key]!r} must be one of "

@@ -168,6 +168,11 @@ class MatmulCode(ABC):
     #: approximate, and gain from every extra result: their decoders read all they are given)
     exact: bool = True
 
+    #: the workers' points lie in the upper half plane and their mirror images are "virtual
+    #: workers" ``P + i`` (``points="half"``): for real data each result gives two real
+    #: evaluations, so any ``⌈threshold/2⌉`` results decode (:meth:`conjugates`)
+    mirror: bool = False
+
     def __init__(self, *, workers: int, threshold: int) -> None:
         self.workers = int(workers)
         self.threshold = int(threshold)
@@ -304,7 +309,8 @@ class MatmulCode(ABC):
     def real_closure(self, ids: Iterable[int]) -> tuple[int, ...]:
         """These workers and, for an :attr:`exact` code with complex points, their conjugate
         partners (:meth:`conjugates`): what their products determine when ``A`` and ``B`` are
-        real (worker ``j`` at ``z̄_i`` computes ``conj(R_i)``).  Otherwise the ids themselves."""
+        real (worker ``j`` at ``z̄_i`` computes ``conj(R_i)``; a :attr:`mirror` code's partners
+        are virtual workers ``P + i``).  Otherwise the ids themselves."""
         key = self._check_ids(ids)
         if not (self.exact and self.complex):
             return key
@@ -472,9 +478,13 @@ class MatmulCode(ABC):
     def weights(self, ids: Iterable[int]) -> tuple[np.ndarray, float]:
         """Cached decoding weights of a received set (sorted ids) and its condition number."""
         key = self._check_ids(ids)
+        self._require(key)
+        return self._weights_of(key)
+
+    def _weights_of(self, key: tuple[int, ...]) -> tuple[np.ndarray, float]:
+        """:meth:`weights` of a checked, decodable key, which may name virtual workers."""
         hit = self._cache.get(key)
         if hit is None:
-            self._require(key)
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()
             hit = self._cache[key] = self._weights(key)
@@ -493,8 +503,12 @@ class MatmulCode(ABC):
 
         For real ``A`` and ``B`` worker ``j`` then computes ``conj(R_i)``: the two carry the same
         information (roots of unity come in conjugate pairs: ``P − 1`` or ``P − 2`` of the ``P``
-        workers have a partner).  Real codes: ``partner[i] = i``.
+        workers have a partner).  Real codes: ``partner[i] = i``.  A :attr:`mirror` code
+        (``points="half"``): ``partner[i] = P + i``, a **virtual worker** at ``z̄_i`` whose
+        product is ``conj(R_i)`` for real data — no worker computes it, the decoder uses it.
         """
+        if self._partner is None and self.mirror:  # virtual workers: P + i mirrors worker i
+            self._partner = np.arange(self.workers, dtype=np.int64) + self.workers
         if self._partner is None:
             coef = np.hstack([self.alpha, self.beta]).astype(complex)
             partner = np.full(self.workers, -1, dtype=np.int64)
@@ -551,7 +565,7 @@ class MatmulCode(ABC):
             singles = sorted(r for r in classes if len(members(r)) == 1)
             picked: list[int] = []
             fewest: set[int] = set()
-            while not (len(fewest) >= self.threshold and self.decodable(fewest)):
+            while not (len(fewest) >= self.threshold and self._decodable(tuple(sorted(fewest)))):
                 # pairs (two equations each) while two or more are missing, then a real point
                 # (one equation, a real product: half the bytes of a pair)
                 short = self.threshold - len(fewest)
@@ -562,11 +576,11 @@ class MatmulCode(ABC):
                 picked.append(rep)
                 fewest |= members(rep)
             if len(picked) < len(classes):
-                _, cond_all = self.weights(every)
-                if self.weights(fewest)[1] <= 10 * cond_all:
+                _, cond_all = self._weights_of(tuple(sorted(every)))
+                if self._weights_of(tuple(sorted(fewest)))[1] <= 10 * cond_all:
                     chosen, virtual = picked, fewest
         vkey = tuple(sorted(virtual))
-        w, cond = self.weights(vkey)
+        w, cond = self._weights_of(vkey)
         col = {i: n for n, i in enumerate(vkey)}
         read, cols = [], []
         for rep in sorted(chosen):
@@ -695,8 +709,13 @@ class MatmulCode(ABC):
     def _outer_weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
         """Pseudo-inverse of the received rows of ``G[i, a·y+b] = α_ia β_ib``."""
         idx = list(ids)
-        g = (self.alpha[idx, :, None] * self.beta[idx, None, :]).reshape(len(idx), -1)
+        alpha, beta = self._rows(self.alpha), self._rows(self.beta)
+        g = (alpha[idx, :, None] * beta[idx, None, :]).reshape(len(idx), -1)
         return pinv_weights(g)
+
+    def _rows(self, coef: np.ndarray) -> np.ndarray:
+        """``coef`` with the virtual workers' rows (the conjugates) below, for a mirror code."""
+        return np.vstack([coef, coef.conj()]) if self.mirror else coef
 
 
 def _column_scale(coef: np.ndarray) -> np.ndarray:

@@ -75,6 +75,7 @@ class MatDotCode(MatmulCode):
         self.points = check_family(owner, points)
         self.order = check_order(owner, order)
         super().__init__(workers=p, threshold=2 * self.m - 1)
+        self.mirror = self.points == "half"  # virtual workers at z̄ (see MatmulCode.mirror)
         self.z = family_points(self.points, p)[worker_order(p, self.order)]
         self._kind = basis_name(self.points)
         m_ = self.m
@@ -93,7 +94,8 @@ class MatDotCode(MatmulCode):
             self._target[0] = 2.0
 
     def _weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
-        v = basis(self.z[list(ids)], 2 * self.m - 1, self._kind)
+        z = np.concatenate([self.z, self.z.conj()]) if self.mirror else self.z
+        v = basis(z[list(ids)], 2 * self.m - 1, self._kind)
         return coefficient_weights(v, self._target)
 
 

@@ -75,6 +75,7 @@ class PolynomialCode(MatmulCode):
         self.points = check_family(owner, points)
         self.order = check_order(owner, order)
         super().__init__(workers=p, threshold=need)
+        self.mirror = self.points == "half"  # virtual workers at z̄ (see MatmulCode.mirror)
         self.z = family_points(self.points, p)[worker_order(p, self.order)]
         kind = basis_name(self.points)
         full = basis(self.z, need, kind)
