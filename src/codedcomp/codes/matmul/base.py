@@ -310,7 +310,7 @@ class MatmulCode(ABC):
         """These workers and, for an :attr:`exact` code with complex points, their conjugate
         partners (:meth:`conjugates`): what their products determine when ``A`` and ``B`` are
         real (worker ``j`` at ``z̄_i`` computes ``conj(R_i)``; a :attr:`mirror` code's partners
-        are virtual workers ``P + i``).  Otherwise the ids themselves."""
+        are virtual workers ``P + i``, not worker ids).  Otherwise the ids themselves."""
         key = self._check_ids(ids)
         if not (self.exact and self.complex):
             return key
@@ -506,6 +506,8 @@ class MatmulCode(ABC):
         workers have a partner).  Real codes: ``partner[i] = i``.  A :attr:`mirror` code
         (``points="half"``): ``partner[i] = P + i``, a **virtual worker** at ``z̄_i`` whose
         product is ``conj(R_i)`` for real data — no worker computes it, the decoder uses it.
+        Such ids are not worker ids: per-worker arrays and the public methods taking worker ids
+        (``decodable``, ``weights``) do not accept them.
         """
         if self._partner is None and self.mirror:  # virtual workers: P + i mirrors worker i
             self._partner = np.arange(self.workers, dtype=np.int64) + self.workers
