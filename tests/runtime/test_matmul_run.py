@@ -284,6 +284,24 @@ def test_large_results_travel_in_shared_memory_and_leave_no_file() -> None:
     assert not shm._alive(0) and not shm._alive(-1)  # pid 0 is no process: its files are stale
 
 
+def test_an_arriving_result_is_mapped_in_whole_before_the_decoder_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import pickle
+
+    from codedcomp.runtime.backends import shm
+
+    big = np.arange(shm.SPILL_BYTES // 8 + 5, dtype=np.float64)
+    seen: list[object] = []
+    real = shm._populate
+    monkeypatch.setattr(shm, "_populate", lambda mm: (seen.append(mm), real(mm)))
+    back = pickle.loads(pickle.dumps(shm.spill(big, master=os.getpid())))
+    assert len(seen) == 1 and isinstance(seen[0], np.memmap)  # populated on arrival
+    np.testing.assert_array_equal(back, big)  # the advice changes nothing in the data
+    real(np.arange(3.0))  # not a map: nothing to do, no error
+
+
 def test_a_cancelled_result_is_unlinked_at_once_on_the_host() -> None:
     """The runner thread must not keep the last result it computed alive while idle."""
     import os
