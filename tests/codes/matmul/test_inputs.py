@@ -154,7 +154,9 @@ _BAD = ("str", "none", "object", "nan", "complex64", "int", "bool", "shape", "fl
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    kind=st.sampled_from(["polynomial", "matdot", "mds", "approx-matdot"]),
+    kind=st.sampled_from(
+        ["polynomial", "matdot", "mds", "approx-matdot", "matdot-half", "polynomial-half"]
+    ),
     bad=st.sampled_from(_BAD),
     complex_data=st.booleans(),
     verify=st.booleans(),
@@ -167,11 +169,15 @@ def test_any_bad_result_decodes_or_fails_in_one_line(kind, bad, complex_data, ve
         "matdot": MatDotCode(m=2, workers=5),
         "mds": MDSCode(k=3, workers=5),
         "approx-matdot": ApproxMatDotCode(m=2, workers=4),
+        "matdot-half": MatDotCode(m=2, workers=5, points="half"),
+        "polynomial-half": PolynomialCode(x=2, y=2, workers=6, points="half"),
     }[kind]
     a = rng.standard_normal((4, 6)) + (1j * rng.standard_normal((4, 6)) if complex_data else 0)
     b = rng.standard_normal(6) if kind == "mds" else rng.standard_normal((6, 4))
     enc = code.encode(a, b)
-    ids = [int(i) for i in rng.choice(code.workers, code.threshold, replace=False)]
+    # from half the threshold (real data may decode from the results and their partners) to it
+    k = int(rng.integers(-(-code.threshold // 2), code.threshold + 1))
+    ids = [int(i) for i in rng.choice(code.workers, k, replace=False)]
     res: dict[int, object] = {i: enc[i][0] @ enc[i][1] for i in ids}
     i = ids[int(rng.integers(len(ids)))]
     v = np.asarray(res[i])
