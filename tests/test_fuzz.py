@@ -38,6 +38,10 @@ VALID_SCHEMES = [
     "uncoded", "one", "rep:r=2", "bcc:d=2", "lt:r=1", "lt:r=2,c=0.05", "sr:d=2", "sr:d=2,k=3",
     "ideal", "hedge:after=p95", "hedge:after=0.01,copies=3", "speculate",
     "speculate:quantile=0.5,multiplier=1.5,interval=0.01,min_runtime=0",
+    # matrix-multiplication codes (simulate reads them when no sums scheme has the name; in a
+    # sums run they are refused in one line, in a matmul run they run)
+    "matdot:m=2", "polynomial:x=2,y=2,points=half", "approx-matdot:m=2,eps=1e-3",
+    "mds:k=3,points=chebyshev", "matdot:m=2,points=half,order=natural",
 ]  # fmt: skip
 VALID_DELAYS = ["exp:rate=5", "pareto:scale=0.01,shape=1.5", "shifted-exp:shift=0,rate=9", "none"]
 WEIRD = [
@@ -156,7 +160,8 @@ def test_fuzz_simulate(data: st.DataObject, tmp: Path) -> None:
 @FUZZ
 @given(data=st.data())
 def test_fuzz_run(data: st.DataObject, tmp: Path) -> None:
-    wl = data.draw(st.sampled_from(["kernel-sum:dim=3", "taylor:dim=2", "nosuch", "taylor:dim=0"]))
+    workloads = ["kernel-sum:dim=3", "taylor:dim=2", "nosuch", "taylor:dim=0"]
+    wl = data.draw(st.sampled_from([*workloads, "matmul:n=8", "matmul:n=0"]))
     args = [
         "run",
         wl,
