@@ -85,14 +85,14 @@ def _subsets(rng: np.random.Generator, p: int, k: int, n: int) -> list[np.ndarra
     return [rng.choice(p, k, replace=False) for _ in range(n)]
 
 
-def _exact_family(name: str, ks: list[int]) -> Callable[[int, str], MatmulCode]:
-    def make(k: int, points: str) -> MatmulCode:
+def _exact_family(name: str, ks: list[int]) -> Callable[..., MatmulCode]:
+    def make(k: int, points: str, order: str = "bitrev") -> MatmulCode:
         if name == "polynomial":
             x = round(k**0.5)
-            return PolynomialCode(x=x, y=k // x, workers=k + 4, points=points)
+            return PolynomialCode(x=x, y=k // x, workers=k + 4, points=points, order=order)
         if name == "matdot":
-            return MatDotCode(m=(k + 1) // 2, workers=k + 4, points=points)
-        return MDSCode(k=k, workers=k + 4, points=points)
+            return MatDotCode(m=(k + 1) // 2, workers=k + 4, points=points, order=order)
+        return MDSCode(k=k, workers=k + 4, points=points, order=order)
 
     return make
 
@@ -209,7 +209,7 @@ def _bench_half(quick: bool) -> list[dict[str, Any]]:
             e = _errors(half, A, B, _subsets(rng, half.workers, need, n_sets))
             runs = [np.arange(s, s + need) % half.workers for s in range(half.workers)]
             e_run = _errors(half, A, B, runs)
-            e_nat = _errors(make_natural(name, k), A, B, runs)
+            e_nat = _errors(make(k, "half", "natural"), A, B, runs)
             errs += e.tolist()
             base += _errors(roots, A, B, _subsets(rng, roots.workers, k, n_sets)).tolist()
             cells.append(
@@ -235,14 +235,6 @@ def _bench_half(quick: bool) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def make_natural(name: str, k: int) -> MatmulCode:
-    """The ``points=half`` code of :func:`_bench_half` with the natural worker order."""
-    if name == "polynomial":
-        x = round(k**0.5)
-        return PolynomialCode(x=x, y=k // x, workers=k + 4, points="half", order="natural")
-    return MatDotCode(m=(k + 1) // 2, workers=k + 4, points="half", order="natural")
 
 
 def _bench_eps(quick: bool) -> list[dict[str, Any]]:

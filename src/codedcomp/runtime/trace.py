@@ -140,9 +140,11 @@ def replay(doc: dict[str, Any]) -> list[dict[str, Any]]:
         trial, m, tau = int(tr["trial"]), int(tr["m"]), float(tr["tau"])
         s = resolve(tr["scheme"], config.get("family"))  # older traces: sums, then matmul
         if config.get("family") == "matmul" and hasattr(s, "check_workload"):
-            s.check_workload(_matmul_workload(config.get("workload", ""), m))  # its dtype
-            if "complex_operands" in config:  # a fixed (A, B) may differ from the dtype
-                s.complex_input = bool(config["complex_operands"])
+            # the operands the run had (a fixed (A, B) may differ from the workload's dtype)
+            s.check_workload(
+                _matmul_workload(config.get("workload", ""), m),
+                complex_operands=config.get("complex_operands"),
+            )
         x = np.array([w["injected_delay"] for w in tr["workers"]], dtype=float)
         ctx = JobContext(m=m, workers=len(x), tau=tau, delay=model)
         res = simulate_one(s, ctx=ctx, x=x, seq=trial_sequence(root, trial))

@@ -230,8 +230,8 @@ def simulate_delays(
     objs = [make_scheme(s) for s in schemes]
     for s in objs:
         s.validate(m, workers)
-        if getattr(s, "family", None) == "matmul" and hasattr(s, "complex_input"):
-            s.complex_input = False  # no workload: real operands (a scheme object run before
+        if getattr(s, "family", None) == "matmul" and hasattr(s, "check_workload"):
+            s.check_workload(None)  # no workload: real operands (a scheme object run before
             # on complex data must not carry that over)
     root = seed if isinstance(seed, np.random.SeedSequence) else root_sequence(seed)
     seqs = [trial_sequence(root, t) for t in range(trials)]

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from ...errors import check
+from .baseline import SumParityCode
 
 FC_STD = 0.01
 CONV_DILATIONS = (1, 1, 2, 4, 8, 1)  # the 3×3 layers; a 1×1 layer follows
@@ -111,7 +112,7 @@ class SumSkipEncoder(nn.Module):
         self.k, self.r = k, r
         self.inner = inner
         _zero_last_layer(inner)
-        g = torch.tensor([[float(i + 1) ** j for i in range(k)] for j in range(r)])
+        g = torch.from_numpy(SumParityCode(k=k, r=r).generator).to(torch.float32)
         self.register_buffer("generator", g, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -300,7 +300,7 @@ class MatmulCode(ABC):
         results instead of 7.  Approximate codes and real points: no difference.
         """
         ids = self._check_ids(workers)
-        return self._decodable(self.real_closure(ids) if real else ids)
+        return self._decodable(self._closure(ids) if real else ids)
 
     def _decodable(self, ids: tuple[int, ...]) -> bool:
         """Whether the products of these (sorted, distinct) workers decode."""
@@ -311,7 +311,10 @@ class MatmulCode(ABC):
         partners (:meth:`conjugates`): what their products determine when ``A`` and ``B`` are
         real (worker ``j`` at ``z̄_i`` computes ``conj(R_i)``; a :attr:`mirror` code's partners
         are virtual workers ``P + i``, not worker ids).  Otherwise the ids themselves."""
-        key = self._check_ids(ids)
+        return self._closure(self._check_ids(ids))
+
+    def _closure(self, key: tuple[int, ...]) -> tuple[int, ...]:
+        """:meth:`real_closure` of checked ids."""
         if not (self.exact and self.complex):
             return key
         partner = self.conjugates()
@@ -321,7 +324,14 @@ class MatmulCode(ABC):
         """Smallest ``n`` such that the workers ``order[:n]`` decode; ``None`` if none does
         (``real``: as :meth:`decodable`)."""
         order = list(order)
-        self._check_ids(order)  # one line for a bad id, before any work
+        try:  # vectorised: simulators call this once per trial
+            arr = np.asarray(order)
+            ok = arr.ndim == 1 and arr.dtype.kind in "iu"
+            ok = ok and (not arr.size or (0 <= arr.min() and arr.max() < self.workers))
+        except ValueError:  # ragged
+            ok = False
+        if not ok:
+            self._check_ids(order)  # one line naming the bad id, before any work
         partner = self.conjugates() if real and self.exact and self.complex else None
         if self.recovery_threshold == self.threshold:  # any `threshold` distinct workers decode
             seen: set[int] = set()
@@ -339,7 +349,7 @@ class MatmulCode(ABC):
 
     def _missing(self, ids: tuple[int, ...], *, real: bool = False) -> str:
         if real and self.exact and self.complex:
-            have = len(self.real_closure(ids))
+            have = len(self._closure(ids))
             return (
                 f"{self.threshold} points needed; for real A and B these results and their "
                 f"conjugate partners give {have}"
@@ -491,7 +501,8 @@ class MatmulCode(ABC):
         return hit
 
     def _require(self, key: tuple[int, ...], real: bool = False) -> None:
-        if not self.decodable(key, real=real):
+        """Raise :class:`NotDecodableError` unless these checked ids decode."""
+        if not self._decodable(self._closure(key) if real else key):
             raise NotDecodableError(
                 f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
                 f"{self._missing(key, real=real)}"
@@ -620,7 +631,7 @@ class MatmulCode(ABC):
             )
         ids = self._check_ids(results.keys())
         planned = lay.real and self.complex and not verify  # one product per conjugate pair
-        if verify and lay.real and not self.decodable(ids) and self.decodable(ids, real=True):
+        if verify and lay.real and not self._decodable(ids) and self._decodable(self._closure(ids)):
             raise NotDecodableError(
                 f"{self.label}: verify=True decodes from the {len(ids)} result(s) in hand alone "
                 f"(no product stands for its partner's): {self._missing(ids)}"
@@ -894,36 +905,6 @@ def lincomb(
         else:  # the real parts only: Re(c v) = Re c · Re v − Im c · Im v
             blocks[:, 0], blocks[:, 1] = cr.T, -ci.T
 
-        def span(lo0: int, hi0: int) -> tuple[float, float]:
-            width = min(step, hi0 - lo0)
-            acc_buf = np.empty((width, width_acc))
-            tmp_buf = np.empty((width, width_acc))
-            re2 = im2 = 0.0
-            for lo in range(lo0, hi0, step):
-                hi = min(hi0, lo + step)
-                acc, tmp = acc_buf[: hi - lo], tmp_buf[: hi - lo]
-                for a, v in enumerate(vecs):
-                    seg = v[lo:hi]
-                    if np.iscomplexobj(seg):
-                        if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
-                            seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare: a copy
-                        np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
-                    else:
-                        np.multiply(seg[:, None], blocks[a, 0], out=tmp)
-                    if a:
-                        acc += tmp
-                    else:
-                        acc, tmp = tmp, acc
-                re, im = (acc[:, 0::2], acc[:, 1::2]) if need_im else (acc, None)
-                if stats:
-                    re2 += float(np.einsum("ij,ij->", re, re))
-                    if im is not None:
-                        im2 += float(np.einsum("ij,ij->", im, im))
-                put(lo, hi, re.T)
-                if out_im is not None and im is not None:
-                    out_im[:, lo:hi] = im.T
-            return re2, im2
-
         if width_acc == 1:  # one real output (MatDot's real decode): straight into C
             flat = None
             d0 = dest[0] if dest is not None else None
@@ -972,6 +953,37 @@ def lincomb(
                     if flat is None:
                         put(lo, hi, o[None, :])
                 return re2, 0.0
+        else:  # complex outputs, or several
+
+            def span(lo0: int, hi0: int) -> tuple[float, float]:
+                width = min(step, hi0 - lo0)
+                acc_buf = np.empty((width, width_acc))
+                tmp_buf = np.empty((width, width_acc))
+                re2 = im2 = 0.0
+                for lo in range(lo0, hi0, step):
+                    hi = min(hi0, lo + step)
+                    acc, tmp = acc_buf[: hi - lo], tmp_buf[: hi - lo]
+                    for a, v in enumerate(vecs):
+                        seg = v[lo:hi]
+                        if np.iscomplexobj(seg):
+                            if seg.dtype != np.complex128 or not seg.flags.c_contiguous:
+                                seg = np.ascontiguousarray(seg, dtype=np.complex128)  # rare: a copy
+                            np.matmul(seg.view(np.float64).reshape(-1, 2), blocks[a], out=tmp)
+                        else:
+                            np.multiply(seg[:, None], blocks[a, 0], out=tmp)
+                        if a:
+                            acc += tmp
+                        else:
+                            acc, tmp = tmp, acc
+                    re, im = (acc[:, 0::2], acc[:, 1::2]) if need_im else (acc, None)
+                    if stats:
+                        re2 += float(np.einsum("ij,ij->", re, re))
+                        if im is not None:
+                            im2 += float(np.einsum("ij,ij->", im, im))
+                    put(lo, hi, re.T)
+                    if out_im is not None and im is not None:
+                        out_im[:, lo:hi] = im.T
+                return re2, im2
 
     else:
         span = _blocked_span

@@ -228,13 +228,17 @@ class MatmulScheme:
             code.label, "workers", workers, code.workers == workers, f"{code.workers} (the code's)"
         )
 
-    def check_workload(self, workload: Any, x: Any = None) -> None:
+    def check_workload(
+        self, workload: Any, x: Any = None, *, complex_operands: bool | None = None
+    ) -> None:
         """Called by ``run`` before any work: note whether the job's operands are complex — the
         fixed ``x = (A, B)`` when one is given, else the workload's dtype (then the m units are
         one complex product, complex points cost no more than real ones, and no result stands
-        for its conjugate partner's).  ``simulate`` assumes real operands (``x=None`` and no
-        workload)."""
-        if x is not None and isinstance(x, (tuple, list)) and len(x) == 2:
+        for its conjugate partner's).  ``complex_operands`` says it outright (trace replay reads
+        a run's); ``simulate`` passes no workload: real operands."""
+        if complex_operands is not None:
+            self.complex_input = bool(complex_operands)
+        elif x is not None and isinstance(x, (tuple, list)) and len(x) == 2:
             self.complex_input = bool(np.iscomplexobj(x[0]) or np.iscomplexobj(x[1]))
         else:
             self.complex_input = getattr(workload, "dtype", "") == "complex128"
