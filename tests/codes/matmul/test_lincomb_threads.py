@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from codedcomp.codes.matmul import base
-from codedcomp.codes.matmul.base import _spans, lincomb
+from codedcomp.codes.matmul.base import _halves, _spans, lincomb
 
 
 @pytest.mark.parametrize("outputs", [1, 2, 5])  # 1, 2: complex inputs read in place
@@ -43,12 +43,14 @@ def test_two_thread_lincomb_equals_the_reference(
     assert im1 == (0.0 if real_part else pytest.approx(im2, rel=1e-9, abs=1e-9))
 
 
+@pytest.mark.parametrize("step", [1 << 15, 1 << 20])  # many blocks per thread; one
 @pytest.mark.parametrize("cblas", [True, False])
 @pytest.mark.parametrize("complex_in", [False, True])
 def test_one_real_output_accumulates_alike_with_and_without_cblas(
-    cblas: bool, complex_in: bool, monkeypatch: pytest.MonkeyPatch
+    cblas: bool, complex_in: bool, step: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(base, "_USE_CBLAS", cblas)
+    monkeypatch.setattr(base, "_ONE_OUTPUT_STEP", step)
     if cblas:
         assert base._dgemv() is not None  # numpy's bundled OpenBLAS: the fast path is tested
     rng = np.random.default_rng(2)
@@ -79,6 +81,14 @@ def test_one_real_output_into_an_unusual_destination_is_cast_not_overrun(dtype: 
     want = (coef @ np.stack(vecs)).real[0]
     np.testing.assert_allclose(dest.ravel().astype(float), want, rtol=1e-5, atol=1e-5)
     assert not big[size:].any()
+
+
+def test_halves_cut_at_a_row_boundary_and_only_long_ranges() -> None:
+    assert _halves(1000, 1) == [(0, 1000)]  # too short for a second thread
+    size = (1 << 20) + 4  # = 5 · 209716
+    (a, cut), (cut2, b) = _halves(size, 5)
+    assert (a, b) == (0, size) and cut == cut2 and cut % 5 == 0 and abs(2 * cut - size) < 10
+    assert _halves(size, size) == [(0, size)]  # one row: nothing to cut
 
 
 def test_spans_cover_the_range_in_whole_blocks() -> None:
