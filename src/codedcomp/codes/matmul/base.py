@@ -50,7 +50,7 @@ import os
 import threading
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -1057,17 +1057,55 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
-def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+_BLAS_LOCK = threading.Lock()
+_BLAS_SAVED: list[tuple[Any, int]] = []  # (library, its thread count) while any block is open
+_BLAS_DEPTH = 0
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
     """Limit BLAS to one thread inside the block.
 
     Measured on the 2-core machine under load: OpenBLAS ``zgemm`` with 2 threads on small
     shapes (e.g. 100 × 157 @ 157 × 10) takes ~16 ms against ~0.05 ms on one thread; simulated
     workers computing many small complex products should run under this.
+
+    The limit is process-wide (BLAS has one setting): blocks open in several threads at once
+    share it — the first sets it, the last to close restores what the first found — and other
+    threads' BLAS calls run on one thread while any block is open.  Two things this replaces,
+    both measured with threadpoolctl 3.8: its ``limit`` ignores OpenBLAS limits set from any
+    thread but the first to set one (a decode called from a second thread ran on two BLAS
+    threads), and each block restoring what it found on its own left BLAS on one thread for
+    good when two blocks overlapped and the inner one closed last.
     """
+    global _BLAS_DEPTH
     ctl = _controller()
     if ctl is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return ctl.limit(limits=1, user_api="blas")
+        yield
+        return
+    with _BLAS_LOCK:
+        if _BLAS_DEPTH == 0:
+            for lc in ctl.lib_controllers:
+                n = lc.get_num_threads() if lc.user_api == "blas" else None
+                if n is not None:
+                    _BLAS_SAVED.append((lc, int(n)))
+                    _set_threads(lc, 1)
+        _BLAS_DEPTH += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_DEPTH -= 1
+            if _BLAS_DEPTH == 0:
+                for lc, n in _BLAS_SAVED:
+                    _set_threads(lc, n)
+                _BLAS_SAVED.clear()
+
+
+def _set_threads(lib: Any, n: int) -> None:
+    """Set one BLAS library's thread count from whichever thread calls (threadpoolctl's public
+    ``set_num_threads`` is a no-op for OpenBLAS outside the first thread that set a limit)."""
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
 
 @functools.cache
