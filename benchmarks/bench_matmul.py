@@ -22,9 +22,10 @@ random returning subsets of threshold size (quick: 20), P = K + 4 workers, defau
     one subset was drawn per run, and at this seed it lacked MatDot's real point, so every
     sample read 256 MiB where 7 in 9 subsets read 224) ≤ 0.2× the uncoded
     ``A @ B`` measured in the same run with the same BLAS threads (the target is that ratio; the
-    absolute target in the row is 0.2 or 1 × the baseline median of this run).  Interleaved
-    A B B A, one warm-up each.  Real data with complex points: encode stores one pair per
-    conjugate pair and decode reads one product per conjugate pair (``real_plan``), as runs do.
+    absolute target in the row is 0.2 or 1 × the baseline median of this run), 21 samples each
+    (11 until 2026-12-07).  Interleaved A B B A, one warm-up each.  Real data with complex
+    points: encode stores one pair per conjugate pair and decode reads one product per
+    conjugate pair (``real_plan``), as runs do.
     The products are copied (untimed) before each decode sample: just written, as a run hands
     them over — on this machine (480 MiB L3) that decides whether they come from cache, and an
     unfixed state made the decode samples alternate 17 / 30 ms with the A B B A order; an INFO
@@ -295,7 +296,7 @@ def _evict(nbytes: int = 1 << 30) -> None:
 
 def _bench_speed(quick: bool) -> list[dict[str, Any]]:
     n = 1024 if quick else 2048
-    reps = 3 if quick else 11
+    reps = 3 if quick else 21  # 11 until 2026-12-07 (the median's own spread: ±0.01 in ratio)
     rng = np.random.default_rng(SEED)
     A = rng.standard_normal((n, n))
     B = rng.standard_normal((n, n))
