@@ -801,7 +801,8 @@ def lincomb(
     With complex inputs and at most ``_DIRECT_ROWS`` outputs (MatDot's one), or real inputs
     and one output, the inputs are not copied at all: each is multiplied in place (complex ones
     as interleaved (re, im) pairs times a 2 × 2p block; one real output accumulates through
-    ``cblas_dgemv``, see :func:`_dgemv`) and accumulated.  ``real_part=True`` stores only the
+    ``cblas_dgemv``, see :func:`_dgemv`, in blocks of :data:`_ONE_OUTPUT_STEP` elements, each
+    thread on one half of the output) and accumulated.  ``real_part=True`` stores only the
     real part (the imaginary part is still computed for the statistics, unless ``stats=False``
     or ``imag=False``).  Returns
     ``(out, Σ|Re out|², Σ|Im out|²)`` (the sums also serve as a finiteness check; ``stats=False``
