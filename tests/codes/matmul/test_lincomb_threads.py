@@ -83,7 +83,10 @@ def test_one_real_output_into_an_unusual_destination_is_cast_not_overrun(dtype: 
     assert not big[size:].any()
 
 
-def test_halves_cut_at_a_row_boundary_and_only_long_ranges() -> None:
+def test_halves_cut_at_a_row_boundary_and_only_long_ranges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(base.os, "cpu_count", lambda: 2)  # as on a 1-core runner it is one range
     assert _halves(1000, 1) == [(0, 1000)]  # too short for a second thread
     size = (1 << 20) + 4  # = 5 · 209716
     (a, cut), (cut2, b) = _halves(size, 5)
@@ -154,3 +157,22 @@ def test_lincomb_dest_wider_than_a_cache_block_is_filled_after() -> None:
     for i in range(2):
         np.testing.assert_allclose(dest[i], ref[i].reshape(rows, cols), rtol=1e-12, atol=1e-12)
     assert np.isnan(big[:, -1]).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_one_real_output_into_strided_rows_that_the_halves_must_not_split(
+    dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base.os, "cpu_count", lambda: 2)  # the two-thread cut on any runner
+    rng = np.random.default_rng(4)
+    rows, cols = 3, 100_003  # size // 2 is not a multiple of cols: the cut must round to a row
+    assert (rows * cols) >= base._SPLIT_MIN and (rows * cols // 2) % cols
+    big = np.full((rows, cols + 1), np.nan, dtype=dtype)
+    dest = big[:, :cols]  # strided rows: written row block by row block, not through BLAS
+    vecs = [rng.standard_normal(rows * cols) + 1j * rng.standard_normal(rows * cols)]
+    vecs.append(rng.standard_normal(rows * cols))
+    coef = rng.standard_normal((1, 2)) + 1j * rng.standard_normal((1, 2))
+    lincomb(coef, vecs, real_part=True, imag=False, dest=[dest])
+    want = (coef @ np.stack([v.astype(complex) for v in vecs])).real[0].reshape(rows, cols)
+    np.testing.assert_allclose(dest.astype(float), want, rtol=1e-5, atol=1e-5)
+    assert np.isnan(big[:, cols]).all()

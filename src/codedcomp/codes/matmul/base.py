@@ -1063,6 +1063,16 @@ _BLAS_SAVED: list[tuple[Any, int]] = []  # (library, its thread count) while any
 _BLAS_DEPTH = 0
 
 
+def _reset_after_fork() -> None:  # a child forked while another thread held a block or the lock
+    global _BLAS_LOCK, _BLAS_DEPTH
+    _BLAS_LOCK, _BLAS_DEPTH = threading.Lock(), 0
+    _BLAS_SAVED.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Limit BLAS to one thread inside the block.
@@ -1071,41 +1081,62 @@ def one_blas_thread() -> Iterator[None]:
     shapes (e.g. 100 × 157 @ 157 × 10) takes ~16 ms against ~0.05 ms on one thread; simulated
     workers computing many small complex products should run under this.
 
-    The limit is process-wide (BLAS has one setting): blocks open in several threads at once
-    share it — the first sets it, the last to close restores what the first found — and other
-    threads' BLAS calls run on one thread while any block is open.  Two things this replaces,
-    both measured with threadpoolctl 3.8: its ``limit`` ignores OpenBLAS limits set from any
-    thread but the first to set one (a decode called from a second thread ran on two BLAS
-    threads), and each block restoring what it found on its own left BLAS on one thread for
-    good when two blocks overlapped and the inner one closed last.
+    A library with one process-wide setting (OpenBLAS on pthreads, numpy's wheels; MKL) is
+    limited once for every block open at the time, whichever threads opened them: the first
+    sets it, the last to close restores what the first found, and other threads' BLAS calls
+    run on one thread meanwhile.  A library whose setting is per thread (an OpenMP build) is
+    limited in the block's own thread only and restored by the same block.  What this
+    replaces, measured with threadpoolctl 3.8: its ``limit`` ignores OpenBLAS limits set from
+    any thread but the one that set one first, while that thread lives (a decode called from a
+    second thread ran on two BLAS threads), and blocks that each restored what they found left
+    BLAS on one thread for good when they overlapped and the inner one closed last.  Mixed
+    with threadpoolctl's own ``threadpool_limits`` in another thread at the same time, the last
+    to close still restores what it found (each is process-wide).
     """
     global _BLAS_DEPTH
     ctl = _controller()
     if ctl is None:  # pragma: no cover
         yield
         return
-    with _BLAS_LOCK:
-        if _BLAS_DEPTH == 0:
-            for lc in ctl.lib_controllers:
-                n = lc.get_num_threads() if lc.user_api == "blas" else None
-                if n is not None:
-                    _BLAS_SAVED.append((lc, int(n)))
-                    _set_threads(lc, 1)
-        _BLAS_DEPTH += 1
+    libs = [lc for lc in ctl.lib_controllers if lc.user_api == "blas"]
+    per_thread = [lc for lc in libs if getattr(lc, "threading_layer", None) == "openmp"]
+    own = _limit(per_thread)  # this thread's own setting: restored by this block
+    shared = False
     try:
+        with _BLAS_LOCK:
+            if _BLAS_DEPTH == 0:
+                _BLAS_SAVED.extend(_limit([lc for lc in libs if lc not in per_thread]))
+            _BLAS_DEPTH += 1
+            shared = True
         yield
     finally:
-        with _BLAS_LOCK:
-            _BLAS_DEPTH -= 1
-            if _BLAS_DEPTH == 0:
-                for lc, n in _BLAS_SAVED:
-                    _set_threads(lc, n)
-                _BLAS_SAVED.clear()
+        if shared:
+            with _BLAS_LOCK:
+                _BLAS_DEPTH -= 1
+                if _BLAS_DEPTH == 0:
+                    for lc, n in _BLAS_SAVED:
+                        _set_threads(lc, n)
+                    _BLAS_SAVED.clear()
+        for lc, n in own:
+            _set_threads(lc, n)
+
+
+def _limit(libs: list[Any]) -> list[tuple[Any, int]]:
+    """Set each library to one thread; what each had (libraries that cannot tell are left)."""
+    saved = []
+    for lc in libs:
+        n = lc.get_num_threads()
+        if n is not None:
+            saved.append((lc, int(n)))
+            _set_threads(lc, 1)
+    return saved
 
 
 def _set_threads(lib: Any, n: int) -> None:
-    """Set one BLAS library's thread count from whichever thread calls (threadpoolctl's public
-    ``set_num_threads`` is a no-op for OpenBLAS outside the first thread that set a limit)."""
+    """Set one BLAS library's thread count from whichever thread calls: threadpoolctl's public
+    ``set_num_threads`` is a no-op for OpenBLAS outside the thread that holds its control
+    (``_real_set_num_threads`` is the call behind it; ``test_one_blas_thread`` fails if it goes
+    away)."""
     getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
 
