@@ -1100,9 +1100,10 @@ def one_blas_thread() -> Iterator[None]:
         return
     libs = [lc for lc in ctl.lib_controllers if lc.user_api == "blas"]
     per_thread = [lc for lc in libs if getattr(lc, "threading_layer", None) == "openmp"]
-    own = _limit(per_thread)  # this thread's own setting: restored by this block
+    own: list[tuple[Any, int]] = []
     shared = False
     try:
+        own = _limit(per_thread)  # this thread's own setting: restored by this block
         with _BLAS_LOCK:
             if _BLAS_DEPTH == 0:
                 _BLAS_SAVED.extend(_limit([lc for lc in libs if lc not in per_thread]))
