@@ -7,6 +7,7 @@ importable in the hosts too (they receive the master's ``sys.path``).
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,19 @@ import pytest
 HERE = str(Path(__file__).parent)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_reaches_us() -> Iterator[None]:
+    """Ctrl-C as a terminal delivers it, however pytest was started: a shell runs a background
+    job (``cmd &`` without job control) with SIGINT ignored, and children inherit that (Python
+    then never raises ``KeyboardInterrupt``), so the Ctrl-C tests would test nothing."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # reset to default on exec
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="session")
