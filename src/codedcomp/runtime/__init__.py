@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .api import RunReport, RunResult, prepare, relative_error, run
 from .backends import BACKENDS, backend, shutdown
+from .engine import cancelled
 from .trace import Trace, WorkerTrace, replay
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Trace",
     "WorkerTrace",
     "backend",
+    "cancelled",
     "prepare",
     "relative_error",
     "replay",

@@ -30,7 +30,9 @@ Design choices (see ``../shared/notes/runtime.md`` for the measurements behind t
 * **Cancelling one task** (``cancel_tasks``): a queued task is dropped; a task whose value is held
   for its deadline is dropped and its worker starts its next task at once (the elapsed part of
   its window counts as work done).  Either way a ``"cancelled"`` event reports it.  A ``partial``
-  call in progress is never interrupted (cooperative): cancellation takes effect between steps.
+  call in progress is never interrupted (cooperative): cancellation takes effect between steps;
+  a call cancelled before a runner began it is skipped, and a long one may poll
+  :func:`cancelled` and return early (the matmul workload does, between row blocks).
 * **Job data** (``data``: encoded operands and the like, shipped once per job — shared memory on
   ``local``, the object store on Ray) is handed to every ``compute`` call of the job.
 * **Injected faults are per logical worker**, striking at the worker's ``at``-th task (counting
@@ -113,6 +115,21 @@ STALL_MIN = 0.05  # seconds: a call running longer than this (and 5× the usual)
 MAX_RUNNERS = 16  # threads per host that may run calls while others are stalled
 
 
+_CALL = threading.local()  # on a runner thread: the pool and key of the call it is running
+
+
+def cancelled() -> bool:
+    """Inside a workload's ``compute``: has the task it computes been cancelled meanwhile?
+
+    Its outcome would be dropped, so a long computation may poll this between steps and return
+    early (any value: it is discarded).  Cancellation is otherwise cooperative — a call in
+    progress is never interrupted — and cancelled calls that no runner has begun are skipped.
+    ``False`` outside a compute call, and for calls an engine runs on its own thread.
+    """
+    pool = getattr(_CALL, "pool", None)
+    return pool is not None and pool.is_dropped(_CALL.key)
+
+
 class _Pool:
     """Runner threads for ``compute`` calls, posting each outcome to the engine's inbox.
 
@@ -131,6 +148,7 @@ class _Pool:
         self.lock = threading.Lock()
         self.live: list[_RunnerThread] = []
         self.typical = 0.0  # moving average of call durations (seconds)
+        self.dropped: set[Any] = set()  # keys of calls cancelled before a runner took them
         self.spawn()
 
     def spawn(self) -> None:
@@ -141,6 +159,28 @@ class _Pool:
 
     def submit(self, key: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.requests.put((key, fn, args))
+
+    def drop(self, key: Any) -> None:
+        """Call ``key`` was cancelled: a runner that has not begun it skips it."""
+        with self.lock:
+            self.dropped.add(key)
+
+    def taken(self, key: Any) -> bool:
+        """A runner takes call ``key``: False if it was dropped (then it is skipped)."""
+        with self.lock:
+            if key in self.dropped:
+                self.dropped.discard(key)
+                return False
+            return True
+
+    def is_dropped(self, key: Any) -> bool:
+        with self.lock:
+            return key in self.dropped
+
+    def settled(self, key: Any) -> None:
+        """The engine has the outcome of call ``key``: no later drop can concern it."""
+        with self.lock:
+            self.dropped.discard(key)
 
     def stall(self) -> float:
         return max(STALL_MIN, 5.0 * self.typical)
@@ -184,14 +224,20 @@ class _RunnerThread:
             if item is None:
                 return
             key, fn, args = item
+            if not pool.taken(key):  # cancelled while it waited: never computed
+                item = args = None
+                continue
             began = pool.clock()
             self.current = (key, began)
             value: Any = None
             error: str | None = None
+            _CALL.pool, _CALL.key = pool, key
             try:
                 value = fn(*args)
             except Exception as e:  # a failing f_i: an erasure, reported
                 error = f"{type(e).__name__}: {e}"
+            finally:
+                _CALL.pool = _CALL.key = None
             ended = pool.clock()
             self.current = None
             if self.abandoned:  # written off as hung: its worker has moved on
@@ -460,6 +506,8 @@ class Engine:
             self._push(now, job_id, w)
             drop.discard(tid)
         if w.call is not None and w.call[1] in drop:  # on the runner: its outcome is dropped
+            if self.runner is not None:  # and not computed at all if no runner has begun it
+                self.runner.drop(w.call[0])
             tid, cost, pad, start = w.call[1:]
             done = cost * min(1.0, max(0.0, (now - start) / pad)) if pad > 0 else 0.0
             self._emit(job, "cancelled", w.worker, tid, done, began=start)
@@ -493,6 +541,8 @@ class Engine:
                     cost * min(1.0, max(0.0, (now - w.window_start) / span)) if span > 0 else cost
                 )
             elif w.call is not None:  # still computing: the elapsed part of its window
+                if self.runner is not None:  # a call no runner has begun is never computed
+                    self.runner.drop(w.call[0])
                 _, _, cost, pad, start = w.call
                 partial = cost * min(1.0, max(0.0, (now - start) / pad)) if pad > 0 else 0.0
             index = w.cur if w.state in ("running", "hung") else -1
@@ -587,6 +637,8 @@ class Engine:
         self, key: Any, value: Any, error: str | None, began: float, ended: float
     ) -> None:
         """The runner's outcome of call ``key`` (dropped if cancelled or abandoned meanwhile)."""
+        if self.runner is not None:
+            self.runner.settled(key)
         job = self.jobs.get(key[0])
         w = None if job is None else job.workers.get(key[1])
         if job is None or w is None or w.call is None or w.call[0] != key:
