@@ -105,3 +105,39 @@ def test_not_decodable_exits_3_after_writing_json(tmp_path: Path) -> None:
     assert res.exit_code == 3, res.output
     assert "cannot decode" in res.output and "4 of 4 workers crashed" in res.output
     assert json.loads(out.read_text())["results"][0]["failures"] == 1
+
+
+def _script(*args: str) -> tuple[int, str, str]:
+    """The console script itself (its warning and error handling), as a user runs it."""
+    import subprocess
+    import sys
+
+    code = "import sys; from codedcomp._entry import main; sys.argv[0] = 'codedcomp'; main()"
+    p = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["matdot:m=4,workers=3", "--workers", "9"], "workers=3 in the spec, but the run has 9"),
+        (["optimized:m=3,k=2", "--workers", "5"], "OptimizedCode: k=2 must be >= m=3"),
+    ],
+)
+def test_errors_found_inside_the_simulation_are_still_the_one_line(
+    args: list[str], needle: str
+) -> None:
+    code, _, err = _script("simulate", *args, "--m", "9", "--trials", "50")
+    assert code == 2 and err.splitlines() == [err.strip()] and needle in err, err
+
+
+def test_a_warning_is_one_line_without_the_library_source() -> None:
+    code, _, err = _script(
+        "simulate", "approx-matdot:m=4,eps=1e-9", "--m", "9", "--workers", "9", "--trials", "20"
+    )
+    assert code == 0, err
+    (line,) = [ln for ln in err.splitlines() if ln.strip()]
+    assert line.startswith("warning: UserWarning: ApproxMatDotCode: epsilon=1e-09 is below")
+    assert ".py:" not in err

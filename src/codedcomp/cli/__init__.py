@@ -9,6 +9,7 @@ one line naming the constraint and exits 2; too few results to decode exits 3.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import typer
@@ -62,12 +63,31 @@ reproduce.register(app)
 learned.register(app)
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line on stderr (``warning: Category: message``), not Python's two lines
+    with the source file and line of the library."""
+    from rich.markup import escape
+
+    text = " ".join(str(message).split())
+    err.print(
+        f"[yellow]warning:[/] {category.__name__}: {escape(text)}", highlight=False, soft_wrap=True
+    )
+
+
 def main() -> None:
     """Run the CLI: one line and exit 130 on Ctrl-C, whatever command it interrupts."""
     # typer may vendor click: find its exception base through a public subclass
     usage: type[Exception] = next(
         c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
     )
+    warnings.showwarning = _one_line_warning
     try:
         code = app(standalone_mode=False)
     except (KeyboardInterrupt, _Interrupted, typer.Abort):

@@ -98,8 +98,10 @@ def _json_default(o: Any) -> Any:
 
 @contextmanager
 def progress_bar(total: int, label: str, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr; yields ``advance(n)``."""
-    if not enabled or total <= 1:
+    """A rich progress bar on stderr when it is a terminal; yields ``advance(n)``.  (On a pipe
+    or file rich draws nothing anyway, but leaves a blank line: an error after it would not be
+    the output's one line.)"""
+    if not enabled or total <= 1 or not err.is_terminal:
         yield lambda n: None
         return
     with Progress(

@@ -59,6 +59,7 @@ def one_line(excinfo: pytest.ExceptionInfo) -> str:
         ),
         (lambda: ApproxMatDotCode(m=3, workers=2), "workers=2 must be an integer >= m=3"),
         (lambda: OptimizedCode(m=3, k=4, workers=4), "workers=4 must be an integer > k=4"),
+        (lambda: OptimizedCode(m=3, k=2, workers=5), "OptimizedCode: k=2 must be >= m=3"),
         (lambda: ReplicationCode(x=2, y=2, r=2, workers=7), "workers=7 must be r\\*x\\*y=8"),
     ],
 )

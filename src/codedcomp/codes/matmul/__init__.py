@@ -109,7 +109,8 @@ MATMUL_SCHEMES.register(
 def matmul_scheme(spec: str | MatmulCode, *, workers: int | None = None) -> MatmulCode:
     """Build a matmul code from its spec (or return a code unchanged).
 
-    ``workers`` overrides the spec's ``workers=`` (the simulator's ``--workers P``).
+    ``workers`` is the run's worker count (the simulator's ``--workers P``); a spec that names
+    another ``workers=`` is refused (one line), as a code object built for another count is.
     """
     if isinstance(spec, MatmulCode):
         if workers is not None and workers != spec.workers:
@@ -119,6 +120,12 @@ def matmul_scheme(spec: str | MatmulCode, *, workers: int | None = None) -> Matm
         return spec
     entry, kwargs = MATMUL_SCHEMES.parse_args(spec)
     if workers is not None:
+        named = kwargs.get("workers")
+        if named is not None and named != workers:
+            raise ValueError(
+                f"matmul scheme {spec.strip()!r}: workers={named} in the spec, but the run has "
+                f"{workers} workers (--workers): give one of them"
+            )
         kwargs["workers"] = workers
     for key in ("points", "order"):
         if key in kwargs:

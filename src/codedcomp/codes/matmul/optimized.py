@@ -197,6 +197,13 @@ class OptimizedCode(MatmulCode):
         owner = type(self).__name__
         self.m = _positive(owner, "m", m)
         self.k = _positive(owner, "k", k)
+        check(
+            owner,
+            "k",
+            self.k,
+            self.k >= self.m,
+            f">= m={self.m} (k < m results span a rank-k sum: the loss is at least m − k)",
+        )
         p = self.k + 1 if workers is None else workers
         ok = isinstance(p, (int, np.integer)) and p > self.k
         check(owner, "workers", p, ok, f"an integer > k={self.k} (Algorithm 1 needs P > k)")
