@@ -357,7 +357,9 @@ def test_one_backend_shutting_down_leaves_another_backends_results_alone() -> No
     seen: list[int] = []
 
     def other() -> None:
-        time.sleep(1.0)  # b's products are computed and held for their deadlines by now
+        deadline = time.monotonic() + 30  # until b's products are computed and held (their
+        while not _result_files() and time.monotonic() < deadline:  # windows last τ = 2 s)
+            time.sleep(0.01)
         seen.append(len(_result_files()))
         a.shutdown()  # an unrelated pool of this process closes
 
@@ -365,7 +367,7 @@ def test_one_backend_shutting_down_leaves_another_backends_results_alone() -> No
     t.start()
     try:
         rep = codedcomp.run(
-            wl, scheme=["uncoded"], backend=b, workers=2, tau=1.0, seed=0, trials=1, timeout=30
+            wl, scheme=["uncoded"], backend=b, workers=2, tau=2.0, seed=0, trials=1, timeout=60
         )
     finally:
         t.join()
