@@ -19,6 +19,7 @@ from codedcomp.codes.matmul import (
     ReplicationCode,
     matmul_scheme,
 )
+from codedcomp.codes.matmul.family import matmul_family_scheme
 from codedcomp.errors import NotDecodableError
 
 A = np.ones((4, 6))
@@ -133,6 +134,8 @@ def test_spec_strings_of_design_md():
 def test_bad_specs_list_what_is_valid():
     with pytest.raises(ValueError, match="unknown matmul scheme 'matdoot'; valid: approx-matdot"):
         matmul_scheme("matdoot:m=4")
+    with pytest.raises(ValueError, match=r"valid: approx-matdot, .*, uncoded, hedge, speculate$"):
+        matmul_family_scheme("matdoot:m=4")  # a matmul job also takes the copies policies
     with pytest.raises(ValueError, match="unknown key 'n'; valid keys: m, workers, points, order"):
         matmul_scheme("matdot:n=4")
     with pytest.raises(ValueError, match="points='roots2' must be one of roots, chebyshev"):

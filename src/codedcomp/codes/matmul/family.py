@@ -306,7 +306,12 @@ def matmul_family_scheme(spec: str) -> Any:
         wrapper.set_base(matmul_family_scheme("uncoded"))  # type: ignore[attr-defined]
         wrapper.family = "matmul"  # copies of block products: a matmul scheme now
         return wrapper
-    _, kwargs = MATMUL_SCHEMES.parse_args(spec)
+    try:
+        _, kwargs = MATMUL_SCHEMES.parse_args(spec)
+    except ValueError as e:
+        if str(e).startswith("unknown matmul scheme"):  # the copies policies are valid here too
+            raise ValueError(f"{e}, hedge, speculate") from None
+        raise
     if name in ("uncoded", "rep") and "x=" not in spec and "y=" not in spec:
         r = kwargs.get("r", 1) if name == "rep" else 1
 
