@@ -114,3 +114,94 @@ def test_a_cancelled_product_stops_between_row_blocks(monkeypatch: pytest.Monkey
     a, b = rng.standard_normal((64, 8)), rng.standard_normal((8, 8))
     assert matmul_module._product(a, b) is None
     assert len(blocks) == 2  # of 8: it stopped at the first check after the cancel
+
+
+class _Polling:
+    """A workload whose calls record themselves and run until cancelled (at most 10 s)."""
+
+    def __init__(self) -> None:
+        self.began: list[int] = []
+        self.stopped: list[int] = []
+
+    def compute(self, payload: int, x: object, data: object) -> int:
+        self.began.append(payload)
+        t = time.monotonic()
+        while time.monotonic() - t < 10:
+            if cancelled():
+                self.stopped.append(payload)
+                return payload
+            time.sleep(0.002)
+        return payload
+
+
+def _engine(
+    workers: list[tuple[int, float, list[tuple[int, int, float, float]], None]],
+    task_timeout: float | None = None,
+) -> tuple[object, queue.Queue[tuple[object, ...]], threading.Thread, _Polling]:
+    from codedcomp.runtime.engine import Engine
+
+    inbox: queue.Queue[tuple[object, ...]] = queue.Queue()
+
+    def get(timeout: float | None) -> tuple[object, ...] | None:
+        try:
+            return inbox.get(timeout=timeout) if timeout is None or timeout > 0 else None
+        except queue.Empty:
+            return None
+
+    wl = _Polling()
+    engine = Engine(lambda msg: None, post=inbox.put)
+    th = threading.Thread(target=engine.run, args=(get,), daemon=True)
+    th.start()
+    inbox.put(("load", "w", wl))
+    options = {"task_timeout": task_timeout}
+    inbox.put(("job", "j", 0.0, "w", None, None, workers, options))
+    inbox.put(("go", "j", time.monotonic()))
+    return engine, inbox, th, wl
+
+
+def _settle(engine: object, wl: _Polling, began: int, stopped: int) -> None:
+    deadline = time.monotonic() + 10
+    while (len(wl.began), len(wl.stopped)) != (began, stopped) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # anything still to come (a skipped call that ran after all) shows now
+    assert (len(wl.began), len(wl.stopped)) == (began, stopped), (wl.began, wl.stopped)
+    runner = engine.runner  # type: ignore[attr-defined]
+    assert runner is not None and not runner.dropped  # no key kept
+    assert runner.pending == 0  # every call returned, skipped or written off
+
+
+def test_a_job_cancel_stops_the_running_call_and_skips_the_queued_ones() -> None:
+    # three logical workers of one engine: their calls queue on its one runner
+    tasks = [(w, 0.0, [(w, w, 1.0, 0.0)], None) for w in range(3)]
+    engine, inbox, th, wl = _engine(tasks)
+    try:
+        deadline = time.monotonic() + 10
+        while not wl.began and time.monotonic() < deadline:
+            time.sleep(0.002)
+        inbox.put(("cancel", "j"))
+        _settle(engine, wl, began=1, stopped=1)
+    finally:
+        inbox.put(("exit",))
+        th.join(10)
+
+
+def test_a_task_cancel_stops_its_running_call() -> None:
+    engine, inbox, th, wl = _engine([(0, 0.0, [(7, 7, 1.0, 0.0)], None)])
+    try:
+        deadline = time.monotonic() + 10
+        while not wl.began and time.monotonic() < deadline:
+            time.sleep(0.002)
+        inbox.put(("cancel_tasks", "j", 0, [7]))
+        _settle(engine, wl, began=1, stopped=1)
+    finally:
+        inbox.put(("exit",))
+        th.join(10)
+
+
+def test_an_abandoned_call_is_told_to_stop_and_forgotten() -> None:
+    engine, inbox, th, wl = _engine([(0, 0.0, [(3, 3, 1.0, 0.0)], None)], task_timeout=0.2)
+    try:
+        _settle(engine, wl, began=1, stopped=1)  # written off at 0.2 s: it stops, not at 10 s
+    finally:
+        inbox.put(("exit",))
+        th.join(10)

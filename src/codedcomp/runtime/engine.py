@@ -113,6 +113,7 @@ class _Worker:
 
 STALL_MIN = 0.05  # seconds: a call running longer than this (and 5× the usual) stalls its host
 MAX_RUNNERS = 16  # threads per host that may run calls while others are stalled
+LOOK = 0.05  # seconds: how soon the engine looks again while a call is queued or being taken
 
 
 _CALL = threading.local()  # on a runner thread: the pool and key of the call it is running
@@ -149,6 +150,7 @@ class _Pool:
         self.live: list[_RunnerThread] = []
         self.typical = 0.0  # moving average of call durations (seconds)
         self.dropped: set[Any] = set()  # keys of calls cancelled before a runner took them
+        self.pending = 0  # calls submitted and not yet returned (or skipped)
         self.spawn()
 
     def spawn(self) -> None:
@@ -158,7 +160,13 @@ class _Pool:
         t.thread.start()
 
     def submit(self, key: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        with self.lock:
+            self.pending += 1
         self.requests.put((key, fn, args))
+
+    def returned(self) -> None:
+        with self.lock:
+            self.pending -= 1
 
     def drop(self, key: Any) -> None:
         """Call ``key`` was cancelled: a runner that has not begun it skips it."""
@@ -196,6 +204,10 @@ class _Pool:
 
     def abandon(self, t: _RunnerThread) -> None:
         with self.lock:
+            current = t.current
+            if current is not None:  # its outcome is discarded: a polling call may stop now
+                self.dropped.add(current[0])
+                self.pending -= 1
             t.abandoned = True
             if t in self.live:
                 self.live.remove(t)
@@ -226,6 +238,7 @@ class _RunnerThread:
             key, fn, args = item
             if not pool.taken(key):  # cancelled while it waited: never computed
                 item = args = None
+                pool.returned()
                 continue
             began = pool.clock()
             self.current = (key, began)
@@ -239,10 +252,16 @@ class _RunnerThread:
             finally:
                 _CALL.pool = _CALL.key = None
             ended = pool.clock()
-            self.current = None
-            if self.abandoned:  # written off as hung: its worker has moved on
+            with pool.lock:
+                self.current = None
+                abandoned = self.abandoned
+                if not abandoned:  # an abandoned call stopped counting when it was abandoned
+                    pool.pending -= 1
+            if abandoned:  # written off as hung: its worker has moved on
+                pool.settled(key)
                 return
-            pool.typical = 0.9 * pool.typical + 0.1 * (ended - began)
+            if not pool.is_dropped(key):  # a call that stopped early is not a usual duration
+                pool.typical = 0.9 * pool.typical + 0.1 * (ended - began)
             pool.post(("computed", key, value, error, began, ended))
             value = item = args = None  # hold nothing while idle (a dropped result frees now)
             if pool.leave(self):
@@ -363,6 +382,9 @@ class Engine:
             busy.append(began)
             if limit is not None:
                 wake = began + limit if wake is None else min(wake, began + limit)
+        if pool.pending > len(busy):  # a call is queued or being taken: look again soon, as
+            # nothing may wake this loop once it hangs (its limit counts from its start)
+            wake = now + LOOK if wake is None else min(wake, now + LOOK)
         if busy and len(busy) == len(pool.live) and not pool.requests.empty():
             stalled_since = max(busy) + pool.stall()  # the most recent call stalls last
             if now >= stalled_since and len(pool.live) < MAX_RUNNERS:
