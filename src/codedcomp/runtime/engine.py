@@ -164,20 +164,18 @@ class _Pool:
             self.pending += 1
         self.requests.put((key, fn, args))
 
-    def returned(self) -> None:
-        with self.lock:
-            self.pending -= 1
-
     def drop(self, key: Any) -> None:
         """Call ``key`` was cancelled: a runner that has not begun it skips it."""
         with self.lock:
             self.dropped.add(key)
 
     def taken(self, key: Any) -> bool:
-        """A runner takes call ``key``: False if it was dropped (then it is skipped)."""
+        """A runner takes call ``key``: False if it was dropped (then it is skipped: no longer
+        pending, its key forgotten)."""
         with self.lock:
             if key in self.dropped:
                 self.dropped.discard(key)
+                self.pending -= 1
                 return False
             return True
 
@@ -238,7 +236,6 @@ class _RunnerThread:
             key, fn, args = item
             if not pool.taken(key):  # cancelled while it waited: never computed
                 item = args = None
-                pool.returned()
                 continue
             began = pool.clock()
             self.current = (key, began)

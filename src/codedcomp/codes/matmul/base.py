@@ -305,8 +305,11 @@ class MatmulCode(ABC):
         conjugate: :meth:`real_closure`) — MatDot m = 4 on 9 roots of unity can decode from 4
         results instead of 7.  Approximate codes and real points: no difference.
         """
-        ids = self._check_ids(workers)
-        return self._decodable(self._closure(ids) if real else ids)
+        return self._decodes(self._check_ids(workers), real)
+
+    def _decodes(self, key: tuple[int, ...], real: bool) -> bool:
+        """:meth:`decodable` of checked ids."""
+        return self._decodable(self._closure(key) if real else key)
 
     def _decodable(self, ids: tuple[int, ...]) -> bool:
         """Whether the products of these (sorted, distinct) workers decode."""
@@ -508,7 +511,7 @@ class MatmulCode(ABC):
 
     def _require(self, key: tuple[int, ...], real: bool = False) -> None:
         """Raise :class:`NotDecodableError` unless these checked ids decode."""
-        if not self._decodable(self._closure(key) if real else key):
+        if not self._decodes(key, real):
             raise NotDecodableError(
                 f"{self.label}: {len(key)} result(s) in hand, cannot decode: "
                 f"{self._missing(key, real=real)}"
@@ -637,7 +640,7 @@ class MatmulCode(ABC):
             )
         ids = self._check_ids(results.keys())
         planned = lay.real and self.complex and not verify  # one product per conjugate pair
-        if verify and lay.real and not self._decodable(ids) and self._decodable(self._closure(ids)):
+        if verify and lay.real and not self._decodes(ids, False) and self._decodes(ids, True):
             raise NotDecodableError(
                 f"{self.label}: verify=True decodes from the {len(ids)} result(s) in hand alone "
                 f"(no product stands for its partner's): {self._missing(ids)}"
@@ -728,13 +731,14 @@ class MatmulCode(ABC):
     def _outer_weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
         """Pseudo-inverse of the received rows of ``G[i, a·y+b] = α_ia β_ib``."""
         idx = list(ids)
-        alpha, beta = self._rows(self.alpha), self._rows(self.beta)
+        alpha, beta = self._with_mirror(self.alpha), self._with_mirror(self.beta)
         g = (alpha[idx, :, None] * beta[idx, None, :]).reshape(len(idx), -1)
         return pinv_weights(g)
 
-    def _rows(self, coef: np.ndarray) -> np.ndarray:
-        """``coef`` with the virtual workers' rows (the conjugates) below, for a mirror code."""
-        return np.vstack([coef, coef.conj()]) if self.mirror else coef
+    def _with_mirror(self, per_worker: np.ndarray) -> np.ndarray:
+        """A per-worker array (points, coefficient rows) with the virtual workers' entries (the
+        conjugates) after the workers', for a :attr:`mirror` code; else unchanged."""
+        return np.concatenate([per_worker, per_worker.conj()]) if self.mirror else per_worker
 
 
 def _column_scale(coef: np.ndarray) -> np.ndarray:

@@ -94,8 +94,7 @@ class MatDotCode(MatmulCode):
             self._target[0] = 2.0
 
     def _weights(self, ids: tuple[int, ...]) -> tuple[np.ndarray, float]:
-        z = np.concatenate([self.z, self.z.conj()]) if self.mirror else self.z
-        v = basis(z[list(ids)], 2 * self.m - 1, self._kind)
+        v = basis(self._with_mirror(self.z)[list(ids)], 2 * self.m - 1, self._kind)
         return coefficient_weights(v, self._target)
 
 
